@@ -1,0 +1,113 @@
+#pragma once
+// Event: the typed field view of one log record, as the scanner sees it.
+//
+// An Event is a reusable buffer owned by one scanner thread: reset() it, let a decoder
+// add() the values of the fields the FieldTable knows, evaluate, repeat. After warm-up no
+// call allocates. A field may hold several values (a JSON array, or a list the decoder
+// flattened); Sigma matches a field when any of its values matches.
+//
+// Lifetime: string views added with add() must stay valid until the next reset(). Decoders
+// either point into their own parse buffers (valid for one record) or copy into the event's
+// arena with own(), whose views live until reset().
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event/field_table.h"
+
+namespace rasid::event {
+
+enum class ValueKind : std::uint8_t { kNull, kString, kInt, kFloat, kBool };
+
+// One scalar value. `text` is its canonical text, which Sigma compares against:
+// the string itself, a number as written in the source ("4688", "1.5"), "true"/"false",
+// and "" for null.
+struct Value {
+  ValueKind kind = ValueKind::kNull;
+  std::string_view text;
+
+  [[nodiscard]] bool is_null() const noexcept { return kind == ValueKind::kNull; }
+  [[nodiscard]] bool is_number() const noexcept {
+    return kind == ValueKind::kInt || kind == ValueKind::kFloat;
+  }
+};
+
+// Where a record came from: index into the hunt's list of inputs, and its 1-based line
+// (or record number for binary inputs).
+struct SourceRef {
+  std::uint32_t input = 0;
+  std::uint64_t line = 0;
+};
+
+class Event {
+ public:
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  Event(Event&&) noexcept = default;
+  Event& operator=(Event&&) noexcept = default;
+
+  // Empties the event for the next record decoded against `table` (which must outlive the
+  // use of this event). Keeps capacity.
+  void reset(const FieldTable& table);
+
+  // Appends a value of field `id` (< table size). Values of one field keep their order.
+  void add(FieldId id, Value value);
+  // Appends a value to the keyword list (all values of the event, for keyword searches).
+  void add_keyword(std::string_view text) { keywords_.push_back(text); }
+
+  // Copies `s` into the event's arena; the view lives until reset().
+  std::string_view own(std::string_view s);
+
+  [[nodiscard]] const FieldTable* table() const noexcept { return table_; }
+  // True if the record had field `id` (even with a null value).
+  [[nodiscard]] bool has(FieldId id) const noexcept {
+    return id < heads_.size() && heads_[id] >= 0;
+  }
+  // Number of values of field `id` (0 if absent).
+  [[nodiscard]] std::size_t count(FieldId id) const noexcept;
+  // First value of `id`, or nullptr if absent.
+  [[nodiscard]] const Value* first(FieldId id) const noexcept;
+  // Calls f(const Value&) for each value of `id` in order; stops early when f returns true.
+  // Returns true if some call returned true.
+  template <typename F>
+  bool any_of(FieldId id, F&& f) const {
+    if (id >= heads_.size()) return false;
+    for (std::int32_t i = heads_[id]; i >= 0; i = entries_[static_cast<std::size_t>(i)].next) {
+      if (f(entries_[static_cast<std::size_t>(i)].value)) return true;
+    }
+    return false;
+  }
+  // Every value of the event (strings and scalars as text), filled only when the table
+  // asks for it (FieldTable::collect_all_values).
+  [[nodiscard]] std::span<const std::string_view> keywords() const noexcept { return keywords_; }
+
+  // The raw record this event was decoded from (valid as long as the decoder's input) and
+  // where it came from. Set by whoever feeds the decoder.
+  std::string_view raw;
+  SourceRef source;
+
+ private:
+  struct Entry {
+    FieldId id;
+    std::int32_t next;
+    Value value;
+  };
+  const FieldTable* table_ = nullptr;
+  std::vector<Entry> entries_;
+  std::vector<std::int32_t> heads_;  // first entry per field id, -1 if absent
+  std::vector<std::int32_t> tails_;  // last entry per field id
+  std::vector<FieldId> touched_;     // ids set since reset, so reset is O(fields present)
+  std::vector<std::string_view> keywords_;
+  // Arena: fixed-size blocks, reused across resets; large strings get their own block.
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::size_t> block_sizes_;
+  std::size_t block_index_ = 0;
+  std::size_t block_used_ = 0;
+};
+
+}  // namespace rasid::event

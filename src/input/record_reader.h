@@ -1,0 +1,67 @@
+#pragma once
+// RecordReader: splits one input (file, gzip file or stdin) into JSON records, in batches.
+//
+// Formats, recognized from the content: JSON lines (one document a line), a JSON array of
+// documents, and concatenated documents (pretty-printed objects one after another, as
+// evtx_dump writes). gzip is recognized by its magic bytes and decompressed on the fly.
+// Memory stays bounded whatever the input size: records are read in batches.
+//
+// A batch owns its bytes, so it can be handed to another thread; records are views into
+// RecordBatch::buffer, which always ends with simdjson's padding so each record can be parsed
+// in place. Framing problems (an unterminated document, a stray character between documents)
+// are reported in RecordBatch::problems with their line, and reading goes on after them.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace rasid::input {
+
+struct Record {
+  std::string_view text;    // one JSON document; padded (readable SIMDJSON_PADDING bytes after)
+  std::uint64_t line = 0;   // 1-based line of the document's first byte in the (decompressed) input
+};
+
+struct InputProblem {
+  std::uint64_t line = 0;
+  std::string message;  // lowercase, says what is wrong
+};
+
+struct RecordBatch {
+  std::uint32_t input = 0;        // index of the input in the hunt's input list
+  std::uint64_t sequence = 0;     // batch number within the input, from 0
+  std::string buffer;             // owns the bytes the records point into
+  std::vector<Record> records;
+  std::vector<InputProblem> problems;
+  std::uint64_t bytes = 0;        // input bytes (compressed size for gzip) this batch covers
+
+  void clear();
+};
+
+class RecordReader {
+ public:
+  virtual ~RecordReader() = default;
+
+  // Opens `path` ("-" for standard input). Fails (kNotFound, kIo) if it cannot be read.
+  [[nodiscard]] static Result<std::unique_ptr<RecordReader>> open(const std::filesystem::path& path);
+  // Same over an in-memory text (tests, fuzzing); `name` is used in messages.
+  [[nodiscard]] static std::unique_ptr<RecordReader> from_string(std::string text, std::string name);
+
+  // Fills `batch` (cleared first) with up to about `max_bytes` of records. Returns false when
+  // the input is exhausted and the batch is empty; an I/O or decompression failure is an
+  // error (records already returned stay valid).
+  [[nodiscard]] virtual Result<bool> next_batch(RecordBatch& batch, std::size_t max_bytes) = 0;
+
+  // Bytes of the input consumed so far (on disk: compressed bytes for gzip).
+  [[nodiscard]] virtual std::uint64_t bytes_read() const = 0;
+  // Size of the input on disk if known (progress bars), else 0.
+  [[nodiscard]] virtual std::uint64_t size_hint() const = 0;
+  [[nodiscard]] virtual const std::string& name() const = 0;
+};
+
+}  // namespace rasid::input
