@@ -1,0 +1,209 @@
+#include "alert/alert.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace rasid::alert {
+
+namespace {
+
+using event::ValueKind;
+
+nlohmann::ordered_json scalar(const input::FlatField& field) {
+  switch (field.kind) {
+    case ValueKind::kNull:
+      return nullptr;
+    case ValueKind::kBool:
+      return field.text == "true";
+    case ValueKind::kInt:
+    case ValueKind::kFloat: {
+      // Keep the number as written; nlohmann parses it into the right numeric type.
+      auto parsed = nlohmann::ordered_json::parse(field.text, nullptr, false);
+      if (!parsed.is_discarded() && parsed.is_number()) return parsed;
+      return field.text;
+    }
+    case ValueKind::kString:
+      return field.text;
+  }
+  return field.text;
+}
+
+// The event as a JSON object; a field with several values becomes an array.
+nlohmann::ordered_json event_json(const input::FlatObject& event) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& field : event) {
+    auto it = out.find(field.name);
+    if (it == out.end()) {
+      out[field.name] = scalar(field);
+    } else {
+      if (!it->is_array()) {
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        list.push_back(std::move(*it));
+        *it = std::move(list);
+      }
+      it->push_back(scalar(field));
+    }
+  }
+  return out;
+}
+
+std::string_view level_color(sigma::Level level) {
+  switch (level) {
+    case sigma::Level::kCritical: return "\x1b[1;31m";
+    case sigma::Level::kHigh: return "\x1b[31m";
+    case sigma::Level::kMedium: return "\x1b[33m";
+    case sigma::Level::kLow: return "\x1b[36m";
+    case sigma::Level::kInformational: return "\x1b[2m";
+  }
+  return "";
+}
+
+// Fields worth showing in one table line, in order of preference. The rule's own `fields`
+// list comes first when it has one.
+constexpr std::string_view kKeyFields[] = {
+    "CommandLine", "Image", "TargetFilename", "TargetObject", "Details", "ImageLoaded",
+    "DestinationIp", "DestinationPort", "QueryName", "TargetUserName", "IpAddress",
+    "ServiceName", "ImagePath", "ScriptBlockText", "PipeName", "TargetImage", "Data"};
+
+std::string key_fields(const Alert& alert) {
+  std::vector<std::string_view> names;
+  for (const auto& f : alert.rule->fields) names.push_back(f);
+  for (auto f : kKeyFields) names.push_back(f);
+  std::string out;
+  int shown = 0;
+  std::vector<std::string_view> seen;
+  for (auto name : names) {
+    if (shown == 3) break;
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+    seen.push_back(name);
+    std::string_view value = field_text(alert.event, name);
+    if (value.empty()) continue;
+    std::string one(value.substr(0, 120));
+    std::replace(one.begin(), one.end(), '\n', ' ');
+    std::replace(one.begin(), one.end(), '\r', ' ');
+    if (value.size() > 120) one += "…";
+    if (!out.empty()) out += "  ";
+    out += fmt::format("{}={}", name, one);
+    ++shown;
+  }
+  return out;
+}
+
+class TableWriter final : public AlertWriter {
+ public:
+  TableWriter(std::FILE* out, bool color) : out_(out), color_(color) {}
+  void write(const Alert& alert) override {
+    if (!header_) {
+      fmt::print(out_, "{:<27} {:<20} {:<8} {}\n", "time", "computer", "level", "rule  [key fields]");
+      header_ = true;
+    }
+    std::string computer(field_text(alert.event, "Computer"));
+    if (computer.empty()) computer = std::string(field_text(alert.event, "host"));
+    if (computer.size() > 20) computer = computer.substr(0, 19) + "…";
+    const auto& level = alert.rule->level_name;
+    if (color_) {
+      fmt::print(out_, "{:<27} {:<20} {}{:<8}\x1b[0m {}", alert.timestamp, computer,
+                 level_color(alert.rule->level), level, alert.rule->title);
+    } else {
+      fmt::print(out_, "{:<27} {:<20} {:<8} {}", alert.timestamp, computer, level,
+                 alert.rule->title);
+    }
+    std::string keys = key_fields(alert);
+    if (!keys.empty()) fmt::print(out_, "  [{}]", keys);
+    fmt::print(out_, "\n");
+  }
+
+ private:
+  std::FILE* out_;
+  bool color_;
+  bool header_ = false;
+};
+
+class JsonlWriter final : public AlertWriter {
+ public:
+  explicit JsonlWriter(std::FILE* out) : out_(out) {}
+  void write(const Alert& alert) override {
+    std::string line = to_json(alert);
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out_);
+  }
+
+ private:
+  std::FILE* out_;
+};
+
+std::string csv_quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+class CsvWriter final : public AlertWriter {
+ public:
+  explicit CsvWriter(std::FILE* out) : out_(out) {}
+  void write(const Alert& alert) override {
+    if (!header_) {
+      fmt::print(out_, "timestamp,computer,level,rule_id,rule_title,rule_author,tags,file,line,event\r\n");
+      header_ = true;
+    }
+    std::string tags;
+    for (const auto& t : alert.rule->tags) {
+      if (!tags.empty()) tags += ' ';
+      tags += t;
+    }
+    fmt::print(out_, "{},{},{},{},{},{},{},{},{},{}\r\n", csv_quote(alert.timestamp),
+               csv_quote(field_text(alert.event, "Computer")), csv_quote(alert.rule->level_name),
+               csv_quote(alert.rule->id), csv_quote(alert.rule->title),
+               csv_quote(alert.rule->author), csv_quote(tags), csv_quote(alert.input), alert.line,
+               csv_quote(event_json(alert.event).dump(-1, ' ', false,
+                                                      nlohmann::json::error_handler_t::replace)));
+  }
+
+ private:
+  std::FILE* out_;
+  bool header_ = false;
+};
+
+}  // namespace
+
+std::string_view field_text(const input::FlatObject& event, std::string_view name) {
+  for (const auto& field : event) {
+    if (field.name == name) return field.text;
+  }
+  return {};
+}
+
+std::string to_json(const Alert& alert) {
+  const engine::RuleInfo& rule = *alert.rule;
+  nlohmann::ordered_json j;
+  j["timestamp"] = alert.timestamp.empty() ? nlohmann::ordered_json(nullptr)
+                                           : nlohmann::ordered_json(alert.timestamp);
+  j["rule_id"] = rule.id;
+  j["rule_title"] = rule.title;
+  j["level"] = rule.level_name;
+  j["tags"] = rule.tags;
+  j["rule_author"] = rule.author;
+  j["rule_status"] = rule.status;
+  j["rule_file"] = rule.file;
+  j["source"] = {{"file", alert.input}, {"line", alert.line}};
+  j["event"] = event_json(alert.event);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::unique_ptr<AlertWriter> AlertWriter::create(const WriterOptions& options, std::FILE* out) {
+  switch (options.format) {
+    case Format::kTable: return std::make_unique<TableWriter>(out, options.color);
+    case Format::kJsonl: return std::make_unique<JsonlWriter>(out);
+    case Format::kCsv: return std::make_unique<CsvWriter>(out);
+  }
+  return nullptr;
+}
+
+}  // namespace rasid::alert

@@ -1,0 +1,294 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "alert/alert.h"
+#include "cli/commands.h"
+#include "cli/rule_loading.h"
+#include "engine/event_time.h"
+#include "engine/hunt.h"
+#include "input/discovery.h"
+#include "input/json_decoder.h"
+
+namespace rasid::cli {
+
+namespace {
+
+struct HuntArgs {
+  std::vector<std::string> inputs;
+  std::vector<std::string> rules;
+  std::vector<std::string> mappings;
+  std::string placeholders;
+  std::string format = "table";
+  std::string output;
+  std::string min_level;
+  std::string from, to;
+  unsigned threads = 0;
+  bool fail_on_alert = false;
+  bool no_color = false;
+  bool quiet = false;
+  std::size_t max_issues = 20;
+};
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) {
+    bytes /= 1000;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f} {}", bytes, units[u]) : fmt::format("{:.1f} {}", bytes, units[u]);
+}
+
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
+  void update(std::uint64_t done, std::uint64_t total) {
+    if (!enabled_) return;
+    double elapsed = seconds();
+    if (elapsed < 1.0) return;  // short hunts print no bar
+    shown_ = true;
+    constexpr int kWidth = 30;
+    double ratio = total > 0 ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 0;
+    int filled = static_cast<int>(ratio * kWidth);
+    fmt::print(stderr, "\r[{}{}] {:3.0f}%  {} / {}  {:.1f} s ", std::string(static_cast<std::size_t>(filled), '#'),
+               std::string(static_cast<std::size_t>(kWidth - filled), ' '), ratio * 100,
+               human_bytes(static_cast<double>(done)), human_bytes(static_cast<double>(total)),
+               elapsed);
+  }
+  void clear() {
+    if (shown_) fmt::print(stderr, "\r{}\r", std::string(80, ' '));
+    shown_ = false;
+  }
+  [[nodiscard]] double seconds() const {
+    return std::chrono::duration<double>(Clock::now() - start_).count();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_;
+  bool shown_ = false;
+  Clock::time_point start_;
+};
+
+int run_hunt_command(const HuntArgs& args) {
+  Progress clock(false);
+  // Rules.
+  LoadedRules loaded = load_rules(args.rules, args.placeholders);
+  if (loaded.usage_error) {
+    for (const auto& d : loaded.diagnostics.items()) fmt::print(stderr, "error: {}\n", d.to_string());
+    return kExitUsage;
+  }
+  std::optional<sigma::Level> min_level;
+  if (!args.min_level.empty()) min_level = sigma::parse_level(args.min_level);
+  if (min_level) {
+    std::erase_if(loaded.rules, [&](const sigma::Rule& r) { return r.level < *min_level; });
+  }
+  engine::RulesetOptions options;
+  for (auto name : engine::kTimeFields) options.extra_fields.emplace_back(name);
+  options.extra_fields.emplace_back("Computer");
+  for (const auto& file : args.mappings) options.mapping.add_file(file, loaded.diagnostics);
+  std::size_t parsed = loaded.rules.size();
+  engine::RulesetBuilder builder(std::move(options));
+  builder.add_rules(std::move(loaded.rules));
+  auto built = builder.build(loaded.diagnostics);
+  if (!built) {
+    fmt::print(stderr, "error: {}\n", built.error().to_string());
+    return kExitUsage;
+  }
+  std::shared_ptr<const engine::Ruleset> ruleset = *built;
+  std::size_t rule_errors = loaded.diagnostics.error_count();
+  if (!args.quiet) {
+    std::size_t shown = 0;
+    for (const auto& d : loaded.diagnostics.items()) {
+      if (d.severity != Severity::kError) continue;
+      if (shown++ == args.max_issues) {
+        fmt::print(stderr, "warning: ... {} more rule problems (run `rasid rules check`)\n",
+                   rule_errors - args.max_issues);
+        break;
+      }
+      fmt::print(stderr, "warning: rule not loaded: {}\n", d.to_string());
+    }
+  }
+  double load_seconds = clock.seconds();
+  if (ruleset->rule_count() == 0) {
+    fmt::print(stderr, "error: no rule can run ({} loaded, {} failed, {} without a logsource mapping)\n",
+               parsed, loaded.failed + (parsed - ruleset->rule_count() - ruleset->inactive().size()),
+               ruleset->inactive().size());
+    return kExitUsage;
+  }
+
+  // Inputs.
+  Diagnostics input_diags;
+  engine::HuntOptions hunt;
+  std::vector<std::string> input_args = args.inputs;
+  if (input_args.empty()) input_args.push_back("-");
+  hunt.inputs = input::discover_inputs(input_args, input_diags);
+  bool input_error = input_diags.error_count() > 0;
+  for (const auto& d : input_diags.items()) {
+    fmt::print(stderr, "{}: {}\n", d.severity == Severity::kError ? "error" : "warning", d.to_string());
+  }
+  hunt.threads = args.threads;
+  if (!args.from.empty()) {
+    hunt.from = engine::parse_time(args.from);
+    if (!hunt.from) {
+      fmt::print(stderr, "error: --from: not a date or time: '{}'\n", args.from);
+      return kExitUsage;
+    }
+  }
+  if (!args.to.empty()) {
+    hunt.to = engine::parse_time(args.to);
+    // A bare date as the end of a range means the whole day.
+    if (hunt.to && args.to.size() == 10) *hunt.to += 86400LL * 1000000 - 1;
+    if (!hunt.to) {
+      fmt::print(stderr, "error: --to: not a date or time: '{}'\n", args.to);
+      return kExitUsage;
+    }
+  }
+
+  // Output.
+  std::FILE* out = stdout;
+  if (!args.output.empty() && args.output != "-") {
+    out = std::fopen(args.output.c_str(), "wb");
+    if (out == nullptr) {
+      fmt::print(stderr, "error: {}: cannot open for writing: {}\n", args.output, std::strerror(errno));
+      return kExitUsage;
+    }
+  }
+  alert::WriterOptions writer_options;
+  writer_options.format = args.format == "jsonl" ? alert::Format::kJsonl
+                          : args.format == "csv" ? alert::Format::kCsv
+                                                 : alert::Format::kTable;
+  writer_options.color = out == stdout && isatty(fileno(stdout)) && !args.no_color &&
+                         std::getenv("NO_COLOR") == nullptr;
+  auto writer = alert::AlertWriter::create(writer_options, out);
+
+  Progress progress(!args.quiet && isatty(fileno(stderr)));
+  input::JsonDecoder decoder;
+  std::map<sigma::Level, std::uint64_t> by_level;
+  std::vector<std::uint64_t> by_rule(ruleset->rule_count(), 0);
+  std::uint64_t alerts = 0;
+  std::size_t issues_shown = 0;
+  std::uint64_t issues_total = 0;
+  std::string padded;
+
+  engine::HuntCallbacks callbacks;
+  callbacks.on_hits = [&](std::vector<engine::Hit>& hits) {
+    progress.clear();
+    for (auto& hit : hits) {
+      alert::Alert a;
+      a.rule = &ruleset->rule(hit.rule);
+      if (hit.time) a.timestamp = engine::format_time(*hit.time);
+      a.input = hunt.inputs[hit.input].path.string();
+      a.line = hit.line;
+      padded = hit.record;
+      padded.append(64, ' ');  // simdjson reads a few bytes past the end of a document
+      if (auto full = decoder.decode_full(std::string_view(padded.data(), hit.record.size()))) {
+        a.event = std::move(*full);
+      }
+      writer->write(a);
+      ++alerts;
+      ++by_level[a.rule->level];
+      ++by_rule[hit.rule];
+    }
+  };
+  callbacks.on_issue = [&](const engine::InputIssue& issue) {
+    ++issues_total;
+    if (args.quiet || issues_shown >= args.max_issues) return;
+    ++issues_shown;
+    progress.clear();
+    const std::string name = hunt.inputs[issue.input].path.string();
+    if (issue.line > 0) {
+      fmt::print(stderr, "warning: {}:{}: {}\n", name, issue.line, issue.message);
+    } else {
+      fmt::print(stderr, "warning: {}: {}\n", name, issue.message);
+    }
+  };
+  callbacks.on_progress = [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
+
+  Progress hunt_clock(false);
+  engine::HuntStats stats = engine::run_hunt(ruleset, hunt, callbacks);
+  double hunt_seconds = hunt_clock.seconds();
+  progress.clear();
+  writer->finish();
+  std::fflush(out);
+  if (out != stdout) std::fclose(out);
+  if (stats.input_errors > 0) input_error = true;
+
+  if (!args.quiet) {
+    if (issues_total > issues_shown) {
+      fmt::print(stderr, "warning: ... {} more input problems not shown\n", issues_total - issues_shown);
+    }
+    double rate = hunt_seconds > 0 ? static_cast<double>(stats.events) / hunt_seconds : 0;
+    fmt::print(stderr, "\nsummary\n");
+    fmt::print(stderr, "  inputs   {} files, {} events, {}, {:.2f} s ({:.0f} events/s, {}/s)\n",
+               stats.inputs, stats.events, human_bytes(static_cast<double>(stats.bytes)), hunt_seconds,
+               rate, human_bytes(hunt_seconds > 0 ? static_cast<double>(stats.bytes) / hunt_seconds : 0));
+    if (stats.malformed > 0 || stats.out_of_range > 0 || stats.input_errors > 0) {
+      fmt::print(stderr, "  skipped  {} malformed records, {} events outside --from/--to, {} unreadable inputs\n",
+                 stats.malformed, stats.out_of_range, stats.input_errors);
+    }
+    std::size_t failed = loaded.failed + (parsed - ruleset->rule_count() - ruleset->inactive().size());
+    fmt::print(stderr, "  rules    {} loaded, {} failed, {} inactive (no logsource mapping), {:.2f} s\n",
+               ruleset->rule_count(), failed, ruleset->inactive().size(), load_seconds);
+    std::string levels;
+    for (auto level : {sigma::Level::kCritical, sigma::Level::kHigh, sigma::Level::kMedium,
+                       sigma::Level::kLow, sigma::Level::kInformational}) {
+      if (by_level[level] == 0) continue;
+      if (!levels.empty()) levels += ", ";
+      levels += fmt::format("{} {}", by_level[level], sigma::to_string(level));
+    }
+    fmt::print(stderr, "  alerts   {}{}\n", alerts, levels.empty() ? "" : " (" + levels + ")");
+    std::vector<engine::RuleIndex> top;
+    for (engine::RuleIndex r = 0; r < by_rule.size(); ++r) {
+      if (by_rule[r] > 0) top.push_back(r);
+    }
+    std::stable_sort(top.begin(), top.end(), [&](auto a, auto b) { return by_rule[a] > by_rule[b]; });
+    if (top.size() > 10) top.resize(10);
+    for (auto r : top) {
+      fmt::print(stderr, "  {:>8}  {} [{}]\n", by_rule[r], ruleset->rule(r).title, ruleset->rule(r).level_name);
+    }
+  }
+  if (input_error) return kExitUsage;
+  if (args.fail_on_alert && alerts > 0) return kExitFindings;
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> add_hunt_command(CLI::App& app) {
+  auto args = std::make_shared<HuntArgs>();
+  auto* hunt = app.add_subcommand(
+      "hunt",
+      "Hunt through logs with Sigma rules. Reads JSON lines, JSON arrays and concatenated JSON "
+      "documents (plain or gzip), from files, folders (recursively) or standard input (-). "
+      "Alerts go to standard output; progress, problems and a summary go to standard error.");
+  hunt->add_option("inputs", args->inputs, "Log files or folders; - for standard input (default)");
+  hunt->add_option("-r,--rules", args->rules, "Sigma rule files or folders")->required();
+  hunt->add_option("-m,--mapping", args->mappings,
+                   "Extra logsource mapping file(s) that add to or override the built-in Windows mapping");
+  hunt->add_option("--placeholders", args->placeholders,
+                   "YAML file with values for %placeholders% (|expand modifier)");
+  hunt->add_option("-f,--format", args->format, "Alert output format")
+      ->check(CLI::IsMember({"table", "jsonl", "csv"}));
+  hunt->add_option("-o,--output", args->output, "Write alerts to this file instead of standard output");
+  hunt->add_option("--min-level", args->min_level, "Only run rules of this level or above")
+      ->check(CLI::IsMember({"informational", "low", "medium", "high", "critical"}));
+  hunt->add_option("--from", args->from, "Only events at or after this time (ISO-8601, UTC unless zoned)");
+  hunt->add_option("--to", args->to, "Only events at or before this time (a bare date includes the whole day)");
+  hunt->add_option("-t,--threads", args->threads, "Scanner threads (default: all cores)");
+  hunt->add_flag("--fail-on-alert", args->fail_on_alert, "Exit with status 1 when any alert is found");
+  hunt->add_flag("--no-color", args->no_color, "Never color the table (also: NO_COLOR environment variable)");
+  hunt->add_flag("-q,--quiet", args->quiet, "No progress bar, problems or summary on standard error");
+  return [args, hunt]() -> int {
+    if (!hunt->parsed()) return kExitUsage;
+    return run_hunt_command(*args);
+  };
+}
+
+}  // namespace rasid::cli

@@ -1,0 +1,36 @@
+// rasid: national cyber threat detection and coordination. Entry point of the command line.
+
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"rasid - hunt through security logs with Sigma rules\n"
+               "See docs/cli.md for the full reference."};
+  app.set_version_flag("--version", "rasid 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  auto hunt = rasid::cli::add_hunt_command(app);
+  auto rules = rasid::cli::add_rules_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    // CLI11 returns 0 for --help/--version; usage errors are exit status 2 (docs/cli.md).
+    return code == 0 ? 0 : rasid::cli::kExitUsage;
+  }
+  try {
+    for (auto* sub : app.get_subcommands()) {
+      if (sub->get_name() == "hunt") return hunt();
+      if (sub->get_name() == "rules") return rules();
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return rasid::cli::kExitUsage;
+  }
+  return rasid::cli::kExitUsage;
+}

@@ -1,0 +1,37 @@
+#include "cli/rule_loading.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace rasid::cli {
+
+LoadedRules load_rules(const std::vector<std::string>& paths, const std::string& placeholders) {
+  LoadedRules out;
+  sigma::LoaderOptions options;
+  if (!placeholders.empty()) {
+    auto loaded = sigma::load_placeholders(placeholders);
+    if (!loaded) {
+      out.diagnostics.error(loaded.error().where.file.empty() ? Location{placeholders}
+                                                              : loaded.error().where,
+                            "", loaded.error().message);
+      out.usage_error = true;
+      return out;
+    }
+    options.placeholders = std::move(*loaded);
+  }
+  sigma::Loader loader(std::move(options));
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      out.diagnostics.error(Location{path}, "", "no such file or directory");
+      out.usage_error = true;
+      continue;
+    }
+    out.failed += loader.load_path(path, out.rules, out.diagnostics);
+  }
+  sigma::apply_filters(out.rules, out.diagnostics);
+  return out;
+}
+
+}  // namespace rasid::cli

@@ -1,0 +1,96 @@
+#pragma once
+// The compiled form of a Ruleset: what Scanner evaluates. Private to the engine.
+//
+// Each (rule, mapping variant) pair becomes one CompiledVariant: its logsource conditions and
+// its detection, with field names resolved to FieldIds under the variant's renames. Variants
+// are indexed by the folded Channel value their logsource requires, so an event only meets
+// the variants of its own channel plus those that do not name one.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "engine/detail/text.h"
+#include "engine/ruleset.h"
+#include "event/event.h"
+#include "event/field_table.h"
+#include "sigma/rule.h"
+
+namespace rasid::engine::detail {
+
+struct Cidr {
+  std::array<std::uint8_t, 16> network{};
+  int prefix = 0;
+  bool v6 = false;
+};
+
+struct CompiledPredicate {
+  enum class Kind : std::uint8_t {
+    kExact, kPrefix, kSuffix, kContains, kGlob,  // strings
+    kRegex, kCidr, kCompare, kNull, kExists, kFieldRef,
+  };
+  Kind kind = Kind::kExact;
+  bool cased = false;
+  std::string literal;               // folded unless cased
+  std::vector<GlobPiece> glob;       // kGlob
+  std::shared_ptr<const RE2> regex;  // kRegex
+  Cidr cidr;                         // kCidr
+  sigma::Predicate::CompareOp op = sigma::Predicate::CompareOp::kGt;
+  double number = 0;
+  bool exists_value = true;
+  event::FieldId ref_field = event::kNoField;
+  sigma::Predicate::RefShape ref_shape = sigma::Predicate::RefShape::kEquals;
+};
+
+struct CompiledItem {
+  event::FieldId field = event::kNoField;  // kNoField for keyword items
+  bool keyword = false;
+  bool match_all = false;
+  bool negate = false;
+  std::vector<CompiledPredicate> predicates;
+};
+
+// OR over alternatives, AND within one.
+struct CompiledSelection {
+  std::vector<std::vector<CompiledItem>> alternatives;
+};
+
+struct CondNode {
+  sigma::Condition::Kind kind = sigma::Condition::Kind::kSelection;
+  std::vector<std::uint32_t> children;   // node indexes
+  std::vector<std::uint32_t> selections; // selection indexes
+};
+
+struct LogsourceCondition {
+  event::FieldId field = event::kNoField;
+  std::vector<std::string> values;  // folded; empty = field must exist
+};
+
+struct CompiledVariant {
+  RuleIndex rule = 0;
+  std::vector<LogsourceCondition> logsource;
+  std::vector<CompiledSelection> selections;
+  std::vector<CondNode> nodes;
+  std::uint32_t root = 0;
+};
+
+struct CompiledRules {
+  std::vector<CompiledVariant> variants;
+  event::FieldId channel_field = event::kNoField;
+  // Folded channel -> variants requiring it; variants not naming a channel are in `always`.
+  std::unordered_map<std::string, std::vector<std::uint32_t>> by_channel;
+  std::vector<std::uint32_t> always;
+  std::size_t max_selections = 0;
+};
+
+// Evaluation of one compiled variant on one event; `cache` has one slot per selection
+// (0 unknown, 1 false, 2 true) and is cleared by the caller.
+bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
+                      std::vector<std::uint8_t>& cache) noexcept;
+
+}  // namespace rasid::engine::detail

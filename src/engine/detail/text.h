@@ -1,0 +1,43 @@
+#pragma once
+// Text primitives of Sigma matching: ASCII case folding, case-insensitive equality, prefix,
+// suffix and substring search, and glob matching with `*` and `?`.
+//
+// Folding is ASCII-only: the spec asks for case-insensitive matching and allows full Unicode
+// folding as optional; ASCII folding keeps comparisons byte-exact for every non-ASCII value
+// (emoji, NBSP and U+2000..U+200D in the corpus must match themselves only).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rasid::engine::detail {
+
+inline char fold(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string fold_copy(std::string_view s);
+
+// `needle` must already be folded when !cased.
+bool equals(std::string_view hay, std::string_view needle, bool cased) noexcept;
+bool starts_with(std::string_view hay, std::string_view needle, bool cased) noexcept;
+bool ends_with(std::string_view hay, std::string_view needle, bool cased) noexcept;
+bool contains(std::string_view hay, std::string_view needle, bool cased) noexcept;
+// Position of the first occurrence of `needle` in `hay` at or after `from`, or npos.
+std::size_t find(std::string_view hay, std::string_view needle, std::size_t from,
+                 bool cased) noexcept;
+
+// A glob after escapes are resolved: literal pieces (folded when !cased), stars and
+// single-character wildcards. `?` stands for one UTF-8 encoded character.
+struct GlobPiece {
+  enum class Kind : unsigned char { kLiteral, kStar, kQuestion };
+  Kind kind = Kind::kLiteral;
+  std::string text;
+};
+
+// Whole-value glob match. Linear in practice: star backtracking only resumes at the last
+// star seen (the classic two-pointer algorithm), which is exact for globs of `*` and `?`.
+bool glob_match(std::string_view hay, const std::vector<GlobPiece>& glob, bool cased) noexcept;
+
+}  // namespace rasid::engine::detail

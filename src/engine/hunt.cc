@@ -1,0 +1,267 @@
+#include "engine/hunt.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "engine/event_time.h"
+#include "engine/scanner.h"
+#include "event/event.h"
+#include "input/json_decoder.h"
+#include "input/record_reader.h"
+
+namespace rasid::engine {
+
+namespace {
+
+struct Work {
+  std::uint64_t sequence = 0;  // global order across inputs
+  input::RecordBatch batch;
+};
+
+struct Done {
+  std::vector<Hit> hits;
+  std::vector<InputIssue> issues;
+  std::uint64_t events = 0, malformed = 0, out_of_range = 0, bytes = 0;
+};
+
+// Bounded queue of batches from the reader to the scanners.
+class WorkQueue {
+ public:
+  explicit WorkQueue(std::size_t capacity) : capacity_(capacity) {}
+  void push(Work work) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return items_.size() < capacity_; });
+    items_.push_back(std::move(work));
+    not_empty_.notify_one();
+  }
+  bool pop(Work& out) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
+    if (items_.empty()) return false;
+    out = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+
+ private:
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<Work> items_;
+  bool closed_ = false;
+};
+
+// Results keyed by sequence; the consumer takes them strictly in order.
+class ResultBoard {
+ public:
+  explicit ResultBoard(std::size_t capacity) : capacity_(capacity) {}
+  void put(std::uint64_t sequence, Done done) {
+    std::unique_lock lock(mutex_);
+    // Keep memory bounded: a worker far ahead of the next expected result waits.
+    has_room_.wait(lock, [&] { return sequence < next_ + capacity_; });
+    ready_.emplace(sequence, std::move(done));
+    changed_.notify_all();
+  }
+  // Waits up to `timeout` for the next result; false on timeout or when all are done.
+  bool take(Done& out, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [&] { return ready_.count(next_) != 0 || finished_; });
+    auto it = ready_.find(next_);
+    if (it == ready_.end()) return false;
+    out = std::move(it->second);
+    ready_.erase(it);
+    ++next_;
+    has_room_.notify_all();
+    return true;
+  }
+  void finish(std::uint64_t total) {
+    std::lock_guard lock(mutex_);
+    total_ = total;
+    finished_ = true;
+    changed_.notify_all();
+  }
+  bool all_taken() {
+    std::lock_guard lock(mutex_);
+    return finished_ && next_ >= total_;
+  }
+
+ private:
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable changed_, has_room_;
+  std::map<std::uint64_t, Done> ready_;
+  std::uint64_t next_ = 0;
+  std::uint64_t total_ = 0;
+  bool finished_ = false;
+};
+
+std::vector<event::FieldId> time_fields(const event::FieldTable& table) {
+  std::vector<event::FieldId> ids;
+  for (auto name : kTimeFields) {
+    if (auto id = table.find(name); id != event::kNoField) ids.push_back(id);
+  }
+  return ids;
+}
+
+std::optional<std::int64_t> event_time(const event::Event& event,
+                                       const std::vector<event::FieldId>& ids) {
+  for (event::FieldId id : ids) {
+    if (const event::Value* v = event.first(id); v != nullptr && !v->is_null()) {
+      if (auto t = parse_time(v->text)) return t;
+    }
+  }
+  return std::nullopt;
+}
+
+void scan_batch(const Work& work, Scanner& scanner, input::JsonDecoder& decoder,
+                event::Event& event, const std::vector<event::FieldId>& times,
+                const HuntOptions& options, std::vector<RuleIndex>& matches, Done& done) {
+  const auto& table = scanner.ruleset().fields();
+  const std::uint32_t input = work.batch.input;
+  done.bytes = work.batch.bytes;
+  for (const auto& problem : work.batch.problems) {
+    done.issues.push_back({input, problem.line, problem.message});
+    ++done.malformed;
+  }
+  for (const auto& record : work.batch.records) {
+    event.reset(table);
+    event.raw = record.text;
+    event.source = {input, record.line};
+    if (auto status = decoder.decode(record.text, event); !status) {
+      done.issues.push_back({input, record.line, status.error().message});
+      ++done.malformed;
+      continue;
+    }
+    ++done.events;
+    std::optional<std::int64_t> time = event_time(event, times);
+    if (options.from || options.to) {
+      if (!time || (options.from && *time < *options.from) || (options.to && *time > *options.to)) {
+        ++done.out_of_range;
+        continue;
+      }
+    }
+    matches.clear();
+    scanner.scan(event, matches);
+    for (RuleIndex rule : matches) {
+      done.hits.push_back(Hit{rule, input, record.line, std::string(record.text), time});
+    }
+  }
+}
+
+}  // namespace
+
+HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& options,
+                   const HuntCallbacks& callbacks) {
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  HuntStats stats;
+  stats.inputs = options.inputs.size();
+  std::uint64_t total_size = 0;
+  for (const auto& in : options.inputs) total_size += in.size;
+
+  WorkQueue queue(2 * threads);
+  ResultBoard board(4 * threads + 4);
+  std::atomic<std::uint64_t> bytes_read{0};
+  std::mutex issues_mutex;
+  std::vector<InputIssue> reader_issues;  // open/read failures, reported by the consumer
+  std::atomic<std::uint64_t> input_errors{0};
+
+  std::thread reader([&] {
+    std::uint64_t sequence = 0;
+    for (std::uint32_t i = 0; i < options.inputs.size(); ++i) {
+      auto opened = input::RecordReader::open(options.inputs[i].path);
+      if (!opened) {
+        std::lock_guard lock(issues_mutex);
+        reader_issues.push_back({i, 0, opened.error().message});
+        ++input_errors;
+        continue;
+      }
+      auto& reader_ptr = *opened;
+      std::uint64_t batch_number = 0;
+      while (true) {
+        Work work;
+        work.batch.input = i;
+        auto more = reader_ptr->next_batch(work.batch, options.batch_bytes);
+        if (!more) {
+          std::lock_guard lock(issues_mutex);
+          reader_issues.push_back({i, 0, more.error().message});
+          ++input_errors;
+          break;
+        }
+        if (!*more) break;
+        work.batch.input = i;
+        work.batch.sequence = batch_number++;
+        work.sequence = sequence++;
+        bytes_read += work.batch.bytes;
+        queue.push(std::move(work));
+      }
+    }
+    board.finish(sequence);
+    queue.close();
+  });
+
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      Scanner scanner(ruleset);
+      input::JsonDecoder decoder;
+      event::Event event;
+      std::vector<event::FieldId> times = time_fields(ruleset->fields());
+      std::vector<RuleIndex> matches;
+      Work work;
+      while (queue.pop(work)) {
+        Done done;
+        scan_batch(work, scanner, decoder, event, times, options, matches, done);
+        board.put(work.sequence, std::move(done));
+      }
+    });
+  }
+
+  auto flush_reader_issues = [&] {
+    std::vector<InputIssue> pending;
+    {
+      std::lock_guard lock(issues_mutex);
+      pending.swap(reader_issues);
+    }
+    for (const auto& issue : pending) {
+      if (callbacks.on_issue) callbacks.on_issue(issue);
+    }
+  };
+
+  while (true) {
+    Done done;
+    if (board.take(done, std::chrono::milliseconds(100))) {
+      stats.events += done.events;
+      stats.malformed += done.malformed;
+      stats.out_of_range += done.out_of_range;
+      stats.bytes += done.bytes;
+      stats.matches += done.hits.size();
+      for (const auto& issue : done.issues) {
+        if (callbacks.on_issue) callbacks.on_issue(issue);
+      }
+      if (callbacks.on_hits && !done.hits.empty()) callbacks.on_hits(done.hits);
+    } else if (board.all_taken()) {
+      break;
+    }
+    flush_reader_issues();
+    if (callbacks.on_progress) callbacks.on_progress(bytes_read.load(), total_size);
+  }
+  reader.join();
+  for (auto& w : workers) w.join();
+  flush_reader_issues();
+  stats.input_errors = input_errors.load();
+  return stats;
+}
+
+}  // namespace rasid::engine

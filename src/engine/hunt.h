@@ -1,0 +1,70 @@
+#pragma once
+// Hunt: the thread pipeline that runs a Ruleset over a list of inputs.
+//
+//   reader thread ──batches──► N scanner threads ──results──► caller's thread (in input order)
+//
+// The reader splits inputs into RecordBatches (bounded queue, so memory stays bounded); each
+// scanner thread owns a JsonDecoder, an Event and a Scanner; results are handed to the
+// caller's callbacks on the calling thread in input order (batch sequence), so output is
+// deterministic whatever the thread count.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/ruleset.h"
+#include "input/discovery.h"
+
+namespace rasid::engine {
+
+// One rule match on one record, with what an alert needs to be written later.
+struct Hit {
+  RuleIndex rule = 0;
+  std::uint32_t input = 0;   // index into HuntOptions::inputs
+  std::uint64_t line = 0;
+  std::string record;        // the raw record text
+  std::optional<std::int64_t> time;  // event time (microseconds since epoch), if found
+};
+
+// A record or framing problem: file, line and message.
+struct InputIssue {
+  std::uint32_t input = 0;
+  std::uint64_t line = 0;
+  std::string message;
+};
+
+struct HuntOptions {
+  std::vector<input::InputFile> inputs;
+  unsigned threads = 0;                    // 0 = all cores
+  std::optional<std::int64_t> from, to;    // event-time window, microseconds, inclusive
+  std::size_t batch_bytes = 1 << 20;       // records per batch: ~1 MiB keeps queues short
+};
+
+struct HuntStats {
+  std::uint64_t inputs = 0;
+  std::uint64_t events = 0;         // records decoded successfully
+  std::uint64_t bytes = 0;          // input bytes read (on disk)
+  std::uint64_t malformed = 0;      // records that failed to decode + framing problems
+  std::uint64_t out_of_range = 0;   // events outside --from/--to (not scanned)
+  std::uint64_t input_errors = 0;   // inputs that could not be opened or read to the end
+  std::uint64_t matches = 0;
+};
+
+struct HuntCallbacks {
+  // Called on the calling thread, in input order.
+  std::function<void(std::vector<Hit>&)> on_hits;
+  std::function<void(const InputIssue&)> on_issue;
+  // Called on the calling thread about every 100 ms with bytes read so far and total size.
+  std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
+};
+
+// Runs the hunt to the end. Problems with inputs are reported through on_issue and counted;
+// the hunt goes on with the rest.
+[[nodiscard]] HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& options,
+                                 const HuntCallbacks& callbacks);
+
+}  // namespace rasid::engine

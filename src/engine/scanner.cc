@@ -1,0 +1,280 @@
+#include "engine/scanner.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <string>
+
+#include "engine/detail/compiled.h"
+
+namespace rasid::engine {
+
+namespace detail {
+namespace {
+
+using event::Event;
+using event::Value;
+using CK = CompiledPredicate::Kind;
+
+bool parse_number(std::string_view text, double& out) noexcept {
+  // Leading/trailing spaces are not numbers in Sigma; "0x10" is not a decimal number either.
+  if (text.empty()) return false;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  if (*begin == '+') ++begin;
+  auto [ptr, ec] = std::from_chars(begin, end, out);
+  return ec == std::errc() && ptr == end;
+}
+
+bool parse_ip(std::string_view text, std::array<std::uint8_t, 16>& bytes, bool& v6) noexcept {
+  char buffer[64];
+  if (text.empty() || text.size() >= sizeof(buffer)) return false;
+  std::memcpy(buffer, text.data(), text.size());
+  buffer[text.size()] = '\0';
+  // IPv6 zone ids ("fe80::1%eth0") name an interface, not part of the address.
+  if (char* zone = std::strchr(buffer, '%')) *zone = '\0';
+  if (inet_pton(AF_INET, buffer, bytes.data()) == 1) {
+    v6 = false;
+    return true;
+  }
+  if (inet_pton(AF_INET6, buffer, bytes.data()) == 1) {
+    v6 = true;
+    return true;
+  }
+  return false;
+}
+
+bool in_network(const Cidr& cidr, std::string_view text) noexcept {
+  std::array<std::uint8_t, 16> ip{};
+  bool v6 = false;
+  if (!parse_ip(text, ip, v6) || v6 != cidr.v6) return false;
+  int full = cidr.prefix / 8, rest = cidr.prefix % 8;
+  if (std::memcmp(ip.data(), cidr.network.data(), static_cast<std::size_t>(full)) != 0) {
+    return false;
+  }
+  if (rest == 0) return true;
+  auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+  return (ip[static_cast<std::size_t>(full)] & mask) ==
+         (cidr.network[static_cast<std::size_t>(full)] & mask);
+}
+
+bool match_ref(const CompiledPredicate& p, std::string_view value, std::string_view ref) noexcept {
+  using RS = sigma::Predicate::RefShape;
+  // Reference values come from the event, so they are folded here, not at compile time.
+  auto eq = [&p](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    if (p.cased) return a == b;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (fold(a[i]) != fold(b[i])) return false;
+    }
+    return true;
+  };
+  switch (p.ref_shape) {
+    case RS::kEquals:
+      return eq(value, ref);
+    case RS::kStartsWith:
+      return value.size() >= ref.size() && eq(value.substr(0, ref.size()), ref);
+    case RS::kEndsWith:
+      return value.size() >= ref.size() && eq(value.substr(value.size() - ref.size()), ref);
+    case RS::kContains:
+      for (std::size_t i = 0; i + ref.size() <= value.size(); ++i) {
+        if (eq(value.substr(i, ref.size()), ref)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+// Does one value of the field satisfy a value predicate?
+bool match_value(const CompiledPredicate& p, const Value& v, const Event& event) noexcept {
+  switch (p.kind) {
+    case CK::kExact:
+      return !v.is_null() && equals(v.text, p.literal, p.cased);
+    case CK::kPrefix:
+      return !v.is_null() && starts_with(v.text, p.literal, p.cased);
+    case CK::kSuffix:
+      return !v.is_null() && ends_with(v.text, p.literal, p.cased);
+    case CK::kContains:
+      return !v.is_null() && contains(v.text, p.literal, p.cased);
+    case CK::kGlob:
+      return !v.is_null() && glob_match(v.text, p.glob, p.cased);
+    case CK::kRegex:
+      return !v.is_null() &&
+             RE2::PartialMatch(re2::StringPiece(v.text.data(), v.text.size()), *p.regex);
+    case CK::kCidr:
+      return !v.is_null() && in_network(p.cidr, v.text);
+    case CK::kCompare: {
+      double number = 0;
+      if (v.is_null() || !parse_number(v.text, number)) return false;
+      using Op = sigma::Predicate::CompareOp;
+      switch (p.op) {
+        case Op::kLt: return number < p.number;
+        case Op::kLte: return number <= p.number;
+        case Op::kGt: return number > p.number;
+        case Op::kGte: return number >= p.number;
+      }
+      return false;
+    }
+    case CK::kNull:
+      return v.is_null();
+    case CK::kExists:
+      return p.exists_value;
+    case CK::kFieldRef:
+      return !v.is_null() && event.any_of(p.ref_field, [&](const Value& ref) {
+        return !ref.is_null() && match_ref(p, v.text, ref.text);
+      });
+  }
+  return false;
+}
+
+bool match_predicate(const CompiledItem& item, const CompiledPredicate& p,
+                     const Event& event) noexcept {
+  if (item.keyword) {
+    if (p.kind == CK::kNull || p.kind == CK::kExists) return false;
+    for (std::string_view text : event.keywords()) {
+      Value v{event::ValueKind::kString, text};
+      if (match_value(p, v, event)) return true;
+    }
+    return false;
+  }
+  // Field-level predicates look at presence, not at one value.
+  if (p.kind == CK::kExists) return event.has(item.field) == p.exists_value;
+  if (p.kind == CK::kNull) {
+    if (!event.has(item.field)) return true;
+    return event.any_of(item.field, [](const Value& v) { return v.is_null(); });
+  }
+  return event.any_of(item.field, [&](const Value& v) { return match_value(p, v, event); });
+}
+
+bool match_item(const CompiledItem& item, const Event& event) noexcept {
+  bool result;
+  if (item.match_all) {
+    result = std::all_of(item.predicates.begin(), item.predicates.end(),
+                         [&](const CompiledPredicate& p) { return match_predicate(item, p, event); });
+  } else {
+    result = std::any_of(item.predicates.begin(), item.predicates.end(),
+                         [&](const CompiledPredicate& p) { return match_predicate(item, p, event); });
+  }
+  return item.negate ? !result : result;
+}
+
+bool match_selection(const CompiledSelection& selection, const Event& event) noexcept {
+  for (const auto& alternative : selection.alternatives) {
+    if (std::all_of(alternative.begin(), alternative.end(),
+                    [&](const CompiledItem& item) { return match_item(item, event); })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool eval_selection(const CompiledVariant& variant, std::uint32_t index, const Event& event,
+                    std::vector<std::uint8_t>& cache) noexcept {
+  std::uint8_t& slot = cache[index];
+  if (slot == 0) slot = match_selection(variant.selections[index], event) ? 2 : 1;
+  return slot == 2;
+}
+
+bool eval_node(const CompiledVariant& variant, std::uint32_t index, const Event& event,
+               std::vector<std::uint8_t>& cache) noexcept {
+  const CondNode& node = variant.nodes[index];
+  using Kind = sigma::Condition::Kind;
+  switch (node.kind) {
+    case Kind::kAnd:
+      for (std::uint32_t child : node.children) {
+        if (!eval_node(variant, child, event, cache)) return false;
+      }
+      return true;
+    case Kind::kOr:
+      for (std::uint32_t child : node.children) {
+        if (eval_node(variant, child, event, cache)) return true;
+      }
+      return false;
+    case Kind::kNot:
+      return !eval_node(variant, node.children[0], event, cache);
+    case Kind::kSelection:
+    case Kind::kOneOf:
+      for (std::uint32_t s : node.selections) {
+        if (eval_selection(variant, s, event, cache)) return true;
+      }
+      return false;
+    case Kind::kAllOf:
+      for (std::uint32_t s : node.selections) {
+        if (!eval_selection(variant, s, event, cache)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+bool logsource_matches(const CompiledVariant& variant, const Event& event) noexcept {
+  for (const auto& lc : variant.logsource) {
+    if (lc.values.empty()) {
+      if (!event.has(lc.field)) return false;
+      continue;
+    }
+    bool any = event.any_of(lc.field, [&lc](const Value& v) {
+      if (v.is_null()) return false;
+      return std::any_of(lc.values.begin(), lc.values.end(),
+                         [&v](const std::string& want) { return equals(v.text, want, false); });
+    });
+    if (!any) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
+                      std::vector<std::uint8_t>& cache) noexcept {
+  if (!logsource_matches(variant, event)) return false;
+  std::fill(cache.begin(), cache.begin() + static_cast<std::ptrdiff_t>(variant.selections.size()),
+            std::uint8_t{0});
+  return eval_node(variant, variant.root, event, cache);
+}
+
+}  // namespace detail
+
+struct Scanner::Scratch {
+  std::vector<std::uint8_t> cache;
+  std::string channel;  // folded channel of the current event
+  std::vector<RuleIndex> found;
+};
+
+Scanner::Scanner(std::shared_ptr<const Ruleset> ruleset)
+    : ruleset_(std::move(ruleset)), scratch_(std::make_unique<Scratch>()) {
+  scratch_->cache.resize(ruleset_->compiled().max_selections + 1);
+  scratch_->channel.reserve(256);
+}
+
+Scanner::~Scanner() = default;
+Scanner::Scanner(Scanner&&) noexcept = default;
+Scanner& Scanner::operator=(Scanner&&) noexcept = default;
+
+void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) noexcept {
+  const detail::CompiledRules& compiled = ruleset_->compiled();
+  Scratch& s = *scratch_;
+  s.found.clear();
+  auto run = [&](const std::vector<std::uint32_t>& list) {
+    for (std::uint32_t v : list) {
+      const detail::CompiledVariant& variant = compiled.variants[v];
+      if (detail::evaluate_variant(variant, event, s.cache)) s.found.push_back(variant.rule);
+    }
+  };
+  run(compiled.always);
+  if (const event::Value* channel = event.first(compiled.channel_field);
+      channel != nullptr && !channel->is_null() && !compiled.by_channel.empty()) {
+    s.channel.assign(channel->text);
+    for (char& c : s.channel) c = detail::fold(c);
+    if (auto it = compiled.by_channel.find(s.channel); it != compiled.by_channel.end()) {
+      run(it->second);
+    }
+  }
+  std::sort(s.found.begin(), s.found.end());
+  s.found.erase(std::unique(s.found.begin(), s.found.end()), s.found.end());
+  matches.insert(matches.end(), s.found.begin(), s.found.end());
+}
+
+}  // namespace rasid::engine

@@ -1,0 +1,60 @@
+// Unit tests of the text primitives behind Sigma string matching.
+
+#include "engine/detail/text.h"
+
+#include <gtest/gtest.h>
+
+namespace rasid::engine::detail {
+namespace {
+
+std::vector<GlobPiece> glob(std::initializer_list<std::pair<char, const char*>> pieces) {
+  std::vector<GlobPiece> out;
+  for (auto [kind, text] : pieces) {
+    if (kind == '*') out.push_back({GlobPiece::Kind::kStar, {}});
+    else if (kind == '?') out.push_back({GlobPiece::Kind::kQuestion, {}});
+    else out.push_back({GlobPiece::Kind::kLiteral, text});
+  }
+  return out;
+}
+
+TEST(TextTest, FindIsCaseInsensitiveWithFoldedNeedle) {
+  EXPECT_EQ(find("xxLSASSyy", "lsass", 0, false), 2u);
+  EXPECT_EQ(find("xxLSASSyy", "lsass", 0, true), std::string_view::npos);
+  EXPECT_EQ(find("abcabc", "abc", 1, false), 3u);
+  EXPECT_EQ(find("ab", "abc", 0, false), std::string_view::npos);
+  EXPECT_EQ(find("ab", "", 1, false), 1u);
+}
+
+TEST(TextTest, PrefixSuffixEquals) {
+  EXPECT_TRUE(starts_with("ADM_bob", "adm_", false));
+  EXPECT_FALSE(starts_with("ad", "adm_", false));
+  EXPECT_TRUE(ends_with("C:\\CMD.EXE", "\\cmd.exe", false));
+  EXPECT_TRUE(equals("", "", false));
+  EXPECT_FALSE(equals("a", "A", true));
+}
+
+TEST(TextTest, GlobBacktracksToLastStar) {
+  auto g = glob({{'*', ""}, {'l', "ab"}, {'*', ""}, {'l', "abc"}});
+  EXPECT_TRUE(glob_match("xxababxxabc", g, false));
+  EXPECT_FALSE(glob_match("xxababxxab", g, false));
+  auto h = glob({{'l', "a"}, {'*', ""}, {'l', "b"}, {'?', ""}, {'l', "c"}});
+  EXPECT_TRUE(glob_match("abbxc", h, false));
+  EXPECT_TRUE(glob_match("abxbyc", h, false));
+  EXPECT_FALSE(glob_match("abc", h, false));
+}
+
+TEST(TextTest, GlobQuestionMarkIsOneUtf8Character) {
+  auto g = glob({{'l', "a"}, {'?', ""}, {'l', "b"}});
+  EXPECT_TRUE(glob_match("a\xc3\xa9" "b", g, false));   // é
+  EXPECT_TRUE(glob_match("a\xf0\x9f\x98\x80" "b", g, false));  // emoji, 4 bytes
+  EXPECT_FALSE(glob_match("ab", g, false));
+}
+
+TEST(TextTest, GlobOnlyStarMatchesEverything) {
+  auto g = glob({{'*', ""}});
+  EXPECT_TRUE(glob_match("", g, false));
+  EXPECT_TRUE(glob_match("anything", g, false));
+}
+
+}  // namespace
+}  // namespace rasid::engine::detail
