@@ -128,15 +128,17 @@ void Loader::document(const YAML::Node& doc, std::vector<ParsedEntry>& out) {
     return;
   }
   YAML::Node list;
+  bool has_list = false;
   for (const auto& kv : doc) {
     const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
     if (key == "mappings") {
       list = kv.second;
+      has_list = true;
     } else {
       warning(kv.first, "unknown top-level key '" + key + "' ignored (expected 'mappings')");
     }
   }
-  if (!list.IsDefined()) {
+  if (!has_list) {
     error(doc, "mapping file must be a map with a 'mappings' list");
     return;
   }
@@ -189,7 +191,7 @@ bool Loader::entry(const YAML::Node& node, ParsedEntry& out) {
 
   bool ok = true;
   std::set<std::string, std::less<>> seen;
-  YAML::Node logsource_node;
+  bool has_logsource = false;
   for (const auto& kv : node) {
     const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
     if (!seen.insert(k).second) {
@@ -199,7 +201,8 @@ bool Loader::entry(const YAML::Node& node, ParsedEntry& out) {
     }
     if (k == "name" || k == "description") continue;
     if (k == "logsource") {
-      logsource_node = kv.second;
+      has_logsource = true;
+      ok = logsource(name, kv.second, key) && ok;
     } else if (k == "conditions") {
       ok = conditions(name, kv.second, variant.conditions) && ok;
     } else if (k == "renames") {
@@ -220,9 +223,7 @@ bool Loader::entry(const YAML::Node& node, ParsedEntry& out) {
       ok = false;
     }
   }
-  if (logsource_node.IsDefined()) {
-    ok = logsource(name, logsource_node, key) && ok;
-  } else if (!disabled) {
+  if (!has_logsource && !disabled) {
     error(node, prefix + "no 'logsource'");
     ok = false;
   }
