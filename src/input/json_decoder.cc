@@ -1,0 +1,831 @@
+#include "input/json_decoder.h"
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <deque>
+#include <initializer_list>
+#include <simdjson.h>
+#include <utility>
+
+namespace rasid::input {
+
+namespace ondemand = simdjson::ondemand;
+using event::FieldId;
+using event::ValueKind;
+
+namespace {
+
+// Deeper values are skipped, not decoded: no log format nests this far, and it bounds the
+// recursion (simdjson itself allows 1024 levels) so a hostile record cannot blow the stack.
+constexpr int kMaxNesting = 64;
+
+// The flat convention's System keys, in output order (shared/tools/evtx2jsonl.py).
+constexpr std::array<std::string_view, 9> kSystemKeys = {
+    "EventID",       "Channel", "Provider_Name", "Computer",       "TimeCreated",
+    "EventRecordID", "Level",   "Keywords",      "Security_UserID"};
+enum SystemSlot : std::size_t {
+  kEventId,
+  kChannel,
+  kProviderName,
+  kComputer,
+  kTimeCreated,
+  kEventRecordId,
+  kLevel,
+  kKeywords,
+  kSecurityUserId,
+};
+
+bool is_system_key(std::string_view key) {
+  for (auto k : kSystemKeys) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool is_integer_text(std::string_view s) {
+  if (!s.empty() && s.front() == '-') s.remove_prefix(1);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// A JSON number token: validated here because On-Demand only looks at its first byte when
+// telling types apart, and we hand the token's text on as the value.
+bool classify_number(std::string_view s, ValueKind& kind) {
+  std::string_view digits = s;
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  if (digits.empty() || digits.front() < '0' || digits.front() > '9') return false;
+  kind = ValueKind::kInt;
+  for (char c : digits) {
+    if (c >= '0' && c <= '9') continue;
+    if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+      kind = ValueKind::kFloat;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+// evtx_dump writes GUID-typed values bare ("0197231E-99CA-..."); Windows, and so the flat
+// convention, renders them upper-case in braces.
+bool is_bare_guid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------- sinks
+
+// Where decoded values go. EventSink keeps only the fields of the event's table (and all
+// values as keywords when asked); FullSink keeps everything, for output.
+class EventSink {
+ public:
+  explicit EventSink(event::Event& e)
+      : event_(e), table_(*e.table()), all_(table_.collect_all_values()) {}
+  [[nodiscard]] bool wants_below(std::string_view prefix) const {
+    return all_ || table_.has_prefix(prefix);
+  }
+  [[nodiscard]] FieldId lookup(std::string_view name) const { return table_.find(name); }
+  [[nodiscard]] bool wants(FieldId id) const { return all_ || id != event::kNoField; }
+  // `text` must live until the next decode.
+  void add(std::string_view /*name*/, FieldId id, ValueKind kind, std::string_view text) {
+    if (id != event::kNoField) event_.add(id, event::Value{kind, text});
+    if (all_ && kind != ValueKind::kNull) event_.add_keyword(text);
+  }
+  // Makes a view into the record (number tokens) outlive it.
+  std::string_view keep(std::string_view s) { return event_.own(s); }
+
+ private:
+  event::Event& event_;
+  const event::FieldTable& table_;
+  bool all_;
+};
+
+class FullSink {
+ public:
+  explicit FullSink(FlatObject& out) : out_(out) {}
+  [[nodiscard]] bool wants_below(std::string_view /*prefix*/) const { return true; }
+  [[nodiscard]] FieldId lookup(std::string_view /*name*/) const { return 0; }
+  [[nodiscard]] bool wants(FieldId /*id*/) const { return true; }
+  void add(std::string_view name, FieldId /*id*/, ValueKind kind, std::string_view text) {
+    out_.push_back(FlatField{std::string(name), kind, std::string(text)});
+  }
+  std::string_view keep(std::string_view s) { return s; }
+
+ private:
+  FlatObject& out_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- decoder
+
+struct JsonDecoder::Impl {
+  ondemand::parser parser;
+  std::string_view input;   // the record being decoded (for error offsets)
+  ondemand::document doc;
+  std::string path;         // dotted name of the value being decoded; reused
+
+  // Nested (evtx_dump) form: System values by slot, payload in document order.
+  struct Slot {
+    bool present = false;
+    ValueKind kind = ValueKind::kString;
+    std::string_view text;
+  };
+  struct Entry {
+    std::string_view name;
+    std::string_view text;
+    bool leaf = false;  // a UserData leaf: a repeat of its name is joined, not renamed
+  };
+  std::array<Slot, kSystemKeys.size()> system;
+  std::vector<Entry> payload;
+  // Strings the nested form composes (renamed keys, joined values, normalized times);
+  // a deque so views stay put while it grows, reused across records.
+  std::deque<std::string> pool;
+  std::size_t pool_used = 0;
+  std::vector<std::string_view> items;  // unnamed Data values being joined
+
+  // -------------------------------------------------------------------- helpers
+
+  std::string_view compose(std::initializer_list<std::string_view> parts) {
+    if (pool_used == pool.size()) pool.emplace_back();
+    std::string& s = pool[pool_used++];
+    s.clear();
+    for (auto p : parts) s.append(p);
+    return s;
+  }
+
+  [[nodiscard]] std::size_t offset() {
+    const char* at = nullptr;
+    if (doc.current_location().get(at) != simdjson::SUCCESS || at == nullptr) {
+      return input.size();
+    }
+    return static_cast<std::size_t>(at - input.data());
+  }
+
+  [[nodiscard]] tl::unexpected<Error> json_error(simdjson::error_code e) {
+    std::string msg = simdjson::error_message(e);
+    if (!msg.empty()) msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+    while (!msg.empty() && (msg.back() == '.' || is_blank(msg.back()))) msg.pop_back();
+    return fail(ErrorCode::kParse,
+                "invalid json near byte " + std::to_string(offset()) + ": " + msg);
+  }
+
+  // -------------------------------------------------------------------- flat form
+
+  template <typename Sink>
+  Status walk_object(ondemand::object obj, Sink& sink, int depth) {
+    const std::size_t base = path.size();
+    for (auto field_result : obj) {
+      ondemand::field field;
+      if (auto e = std::move(field_result).get(field)) return json_error(e);
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return json_error(e);
+      path.resize(base);
+      if (base != 0) path.push_back('.');
+      path.append(key);
+      if (auto st = walk_value(field.value(), sink, depth); !st) return st;
+    }
+    path.resize(base);
+    return ok();
+  }
+
+  template <typename Sink>
+  Status walk_value(ondemand::value value, Sink& sink, int depth) {
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    switch (type) {
+      case ondemand::json_type::object: {
+        if (depth >= kMaxNesting || !sink.wants_below(path)) return ok();
+        ondemand::object obj;
+        if (auto e = value.get_object().get(obj)) return json_error(e);
+        return walk_object(obj, sink, depth + 1);
+      }
+      case ondemand::json_type::array: {
+        // Each element is one more value of the same field; objects inside keep the prefix.
+        if (depth >= kMaxNesting) return ok();
+        if (!sink.wants(sink.lookup(path)) && !sink.wants_below(path)) return ok();
+        ondemand::array arr;
+        if (auto e = value.get_array().get(arr)) return json_error(e);
+        for (auto element : arr) {
+          ondemand::value v;
+          if (auto e = std::move(element).get(v)) return json_error(e);
+          if (auto st = walk_value(v, sink, depth + 1); !st) return st;
+        }
+        return ok();
+      }
+      default:
+        break;
+    }
+    FieldId id = sink.lookup(path);
+    if (!sink.wants(id)) return ok();
+    ValueKind kind = ValueKind::kNull;
+    std::string_view text;
+    if (auto st = scalar(value, type, kind, text); !st) return st;
+    if (kind == ValueKind::kInt || kind == ValueKind::kFloat) text = sink.keep(text);
+    sink.add(path, id, kind, text);
+    return ok();
+  }
+
+  // Canonical text of a scalar. Strings point into the parser's string buffer (valid until
+  // the next document), numbers into the record itself.
+  Status scalar(ondemand::value& value, ondemand::json_type type, ValueKind& kind,
+                std::string_view& text) {
+    switch (type) {
+      case ondemand::json_type::string:
+        kind = ValueKind::kString;
+        if (auto e = value.get_string().get(text)) return json_error(e);
+        return ok();
+      case ondemand::json_type::number: {
+        text = trim(value.raw_json_token());
+        if (!classify_number(text, kind)) return json_error(simdjson::NUMBER_ERROR);
+        return ok();
+      }
+      case ondemand::json_type::boolean: {
+        bool b = false;
+        if (auto e = value.get_bool().get(b)) return json_error(e);
+        kind = ValueKind::kBool;
+        text = b ? "true" : "false";
+        return ok();
+      }
+      case ondemand::json_type::null: {
+        bool is_null = false;
+        if (auto e = value.is_null().get(is_null)) return json_error(e);
+        if (!is_null) return json_error(simdjson::N_ATOM_ERROR);
+        kind = ValueKind::kNull;
+        text = {};
+        return ok();
+      }
+      default:
+        return json_error(simdjson::INCORRECT_TYPE);
+    }
+  }
+
+  // -------------------------------------------------------------------- nested form
+
+  // Text of an XML-ish element as evtx_dump writes it: a scalar, {"#text": ...} (attributes
+  // ignored), or an array of those (repeated elements), joined with "\n". Numbers are copied
+  // (the payload outlives nothing, but views must not point into the record for FullSink
+  // either way). `guid` applies the GUID rendering rule to strings.
+  Status element_text(ondemand::value value, bool guid, std::string_view& out, int depth) {
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type == ondemand::json_type::object) {
+      out = {};
+      if (depth >= kMaxNesting) return ok();
+      ondemand::object obj;
+      if (auto e = value.get_object().get(obj)) return json_error(e);
+      for (auto fr : obj) {
+        ondemand::field f;
+        if (auto e = std::move(fr).get(f)) return json_error(e);
+        std::string_view key;
+        if (auto e = f.unescaped_key().get(key)) return json_error(e);
+        if (key == "#text") {
+          if (auto st = element_text(f.value(), guid, out, depth + 1); !st) return st;
+        }
+      }
+      return ok();
+    }
+    if (type == ondemand::json_type::array) {
+      out = {};
+      if (depth >= kMaxNesting) return ok();
+      ondemand::array arr;
+      if (auto e = value.get_array().get(arr)) return json_error(e);
+      bool first = true;
+      for (auto el : arr) {
+        ondemand::value v;
+        if (auto e = std::move(el).get(v)) return json_error(e);
+        std::string_view t;
+        if (auto st = element_text(v, guid, t, depth + 1); !st) return st;
+        out = first ? t : compose({out, "\n", t});
+        first = false;
+      }
+      return ok();
+    }
+    ValueKind kind = ValueKind::kNull;
+    if (auto st = scalar(value, type, kind, out); !st) return st;
+    if (kind == ValueKind::kInt || kind == ValueKind::kFloat) {
+      out = compose({out});
+    } else if (guid && kind == ValueKind::kString && is_bare_guid(out)) {
+      out = compose({"{", out, "}"});
+    }
+    return ok();
+  }
+
+  // The value of attribute `name` in {"#attributes": {...}}, or nothing.
+  Status attribute(ondemand::value value, std::string_view name, std::string_view& out,
+                   bool& found) {
+    found = false;
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type != ondemand::json_type::object) return ok();
+    ondemand::object obj;
+    if (auto e = value.get_object().get(obj)) return json_error(e);
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (key != "#attributes") continue;
+      ondemand::value attrs = f.value();
+      ondemand::json_type at;
+      if (auto e = attrs.type().get(at)) return json_error(e);
+      if (at != ondemand::json_type::object) continue;
+      ondemand::object aobj;
+      if (auto e = attrs.get_object().get(aobj)) return json_error(e);
+      for (auto ar : aobj) {
+        ondemand::field a;
+        if (auto e = std::move(ar).get(a)) return json_error(e);
+        std::string_view akey;
+        if (auto e = a.unescaped_key().get(akey)) return json_error(e);
+        if (akey != name) continue;
+        if (auto st = element_text(a.value(), false, out, 1); !st) return st;
+        found = true;
+      }
+    }
+    return ok();
+  }
+
+  void set_system(SystemSlot slot, ValueKind kind, std::string_view text) {
+    system[slot] = Slot{true, kind, text};
+  }
+
+  // System: only the keys of the flat convention, normalized as evtx2jsonl.py does.
+  Status decode_system(ondemand::value value) {
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type != ondemand::json_type::object) return ok();
+    ondemand::object obj;
+    if (auto e = value.get_object().get(obj)) return json_error(e);
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      std::string_view text;
+      bool found = false;
+      if (key == "EventID" || key == "EventRecordID" || key == "Level") {
+        // EventID may carry Qualifiers: {"#attributes": {"Qualifiers": 16384}, "#text": 7036}.
+        if (auto st = element_text(f.value(), false, text, 1); !st) return st;
+        text = trim(text);
+        SystemSlot slot = key == "EventID" ? kEventId : key == "Level" ? kLevel : kEventRecordId;
+        set_system(slot, is_integer_text(text) ? ValueKind::kInt : ValueKind::kString, text);
+      } else if (key == "Channel" || key == "Computer") {
+        if (auto st = element_text(f.value(), false, text, 1); !st) return st;
+        set_system(key == "Channel" ? kChannel : kComputer, ValueKind::kString, text);
+      } else if (key == "Keywords") {
+        if (auto st = element_text(f.value(), false, text, 1); !st) return st;
+        set_system(kKeywords, ValueKind::kString, normalize_keywords(trim(text)));
+      } else if (key == "Provider") {
+        if (auto st = attribute(f.value(), "Name", text, found); !st) return st;
+        if (found) set_system(kProviderName, ValueKind::kString, text);
+      } else if (key == "TimeCreated") {
+        if (auto st = attribute(f.value(), "SystemTime", text, found); !st) return st;
+        set_system(kTimeCreated, ValueKind::kString, normalize_time(text));
+      } else if (key == "Security") {
+        if (auto st = attribute(f.value(), "UserID", text, found); !st) return st;
+        if (found && !text.empty()) set_system(kSecurityUserId, ValueKind::kString, text);
+      }
+    }
+    return ok();
+  }
+
+  // "0x8000000000000000" stays; shorter hex is zero-padded to 16 digits as Windows renders it.
+  std::string_view normalize_keywords(std::string_view text) {
+    if (text.size() < 3 || text.size() > 18 || text[0] != '0' || text[1] != 'x') return text;
+    std::uint64_t v = 0;
+    for (char c : text.substr(2)) {
+      int d = (c >= '0' && c <= '9')   ? c - '0'
+              : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+              : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                       : -1;
+      if (d < 0) return text;
+      v = (v << 4) | static_cast<std::uint64_t>(d);
+    }
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
+    return compose({buf});
+  }
+
+  // SystemTime to "YYYY-MM-DDTHH:MM:SS.ffffffZ": 'T' separator, 6 fractional digits
+  // (padded or cut), 'Z' instead of a "+00:00" offset (evtx2jsonl.py normalize_systemtime).
+  std::string_view normalize_time(std::string_view s) {
+    s = trim(s);
+    if (s.empty()) return s;
+    const std::size_t sp = s.find(' ');
+    if (s.back() == 'Z') {
+      s.remove_suffix(1);
+    } else if (s.size() >= 6 && s.substr(s.size() - 6) == "+00:00") {
+      s.remove_suffix(6);
+    }
+    std::string_view date = s;
+    std::string_view frac;
+    std::size_t dot = s.find('.');
+    if (dot != std::string_view::npos) {
+      date = s.substr(0, dot);
+      frac = s.substr(dot + 1);
+    }
+    char digits[7] = "000000";
+    for (std::size_t i = 0; i < 6 && i < frac.size(); ++i) digits[i] = frac[i];
+    std::string_view out = compose({date, ".", std::string_view(digits, 6), "Z"});
+    if (sp != std::string_view::npos && sp < date.size()) {
+      std::string& back = pool[pool_used - 1];
+      back[sp] = 'T';
+      out = back;
+    }
+    return out;
+  }
+
+  [[nodiscard]] Entry* find_entry(std::string_view name) {
+    for (auto& e : payload) {
+      if (e.name == name) return &e;
+    }
+    return nullptr;
+  }
+
+  // evtx2jsonl.py _put: System names get "EventData_", then taken names "_2", "_3", ...
+  void put(std::string_view name, std::string_view text) {
+    if (is_system_key(name)) name = compose({"EventData_", name});
+    if (find_entry(name) != nullptr) {
+      for (int n = 2;; ++n) {
+        std::string suffix = "_" + std::to_string(n);
+        std::string_view candidate = compose({name, suffix});
+        if (find_entry(candidate) == nullptr) {
+          name = candidate;
+          break;
+        }
+      }
+    }
+    payload.push_back({name, text, false});
+  }
+
+  // A leaf of UserData-like content (evtx2jsonl.py _flatten_leaves).
+  void leaf(std::string_view key, std::string_view text, std::string_view parent) {
+    if (trim(text).empty()) text = {};
+    Entry* e = find_entry(key);
+    if (e != nullptr && e->leaf) {
+      e->text = compose({e->text, "\n", text});  // repeated element: an array, joined
+    } else if (e != nullptr || is_system_key(key)) {
+      put(parent.empty() ? key : compose({parent, "_", key}), text);
+    } else {
+      payload.push_back({key, text, true});
+    }
+  }
+
+  // Flattens element `tag` (value `value`, below `parent`): attributes become Tag_Attr,
+  // leaves Tag (or the Name attribute of a <Data>), arrays repeated elements.
+  Status flatten(std::string_view tag, ondemand::value value, std::string_view parent,
+                 int depth) {
+    if (depth >= kMaxNesting) return ok();
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type == ondemand::json_type::array) {
+      ondemand::array arr;
+      if (auto e = value.get_array().get(arr)) return json_error(e);
+      for (auto el : arr) {
+        ondemand::value v;
+        if (auto e = std::move(el).get(v)) return json_error(e);
+        if (auto st = flatten(tag, v, parent, depth + 1); !st) return st;
+      }
+      return ok();
+    }
+    if (type != ondemand::json_type::object) {
+      std::string_view text;
+      if (auto st = element_text(value, true, text, depth); !st) return st;
+      leaf(tag, text, parent);
+      return ok();
+    }
+    ondemand::object obj;
+    if (auto e = value.get_object().get(obj)) return json_error(e);
+    bool has_children = false;
+    std::string_view text;
+    std::string_view data_name;
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (key == "#attributes") {
+        if (auto st = attributes(tag, f.value(), data_name); !st) return st;
+      } else if (key == "#text") {
+        if (auto st = element_text(f.value(), true, text, depth + 1); !st) return st;
+      } else {
+        has_children = true;
+        if (auto st = flatten(key, f.value(), tag, depth + 1); !st) return st;
+      }
+    }
+    if (!has_children) leaf(data_name.empty() ? tag : data_name, text, parent);
+    return ok();
+  }
+
+  // Attributes of element `tag` become "Tag_Attr" (xmlns left out); a <Data Name=...> names
+  // its leaf instead.
+  Status attributes(std::string_view tag, ondemand::value value, std::string_view& data_name) {
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type != ondemand::json_type::object) return ok();
+    ondemand::object obj;
+    if (auto e = value.get_object().get(obj)) return json_error(e);
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (key.substr(0, 5) == "xmlns") continue;
+      std::string_view text;
+      if (auto st = element_text(f.value(), true, text, 1); !st) return st;
+      if (tag == "Data" && key == "Name") {
+        data_name = text;
+      } else {
+        put(compose({tag, "_", key}), text);
+      }
+    }
+    return ok();
+  }
+
+  // EventData: named values ("Name": value), unnamed "Data" joined with "\n", "Binary".
+  Status decode_event_data(ondemand::value value) {
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type != ondemand::json_type::object) return ok();
+    ondemand::object obj;
+    if (auto e = value.get_object().get(obj)) return json_error(e);
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (key == "#attributes") continue;
+      if (key == "Data") {
+        if (auto st = unnamed_data(f.value()); !st) return st;
+      } else if (key == "Binary") {
+        std::string_view text;
+        if (auto st = element_text(f.value(), false, text, 1); !st) return st;
+        text = trim(text);
+        if (!text.empty()) {
+          std::string_view up = compose({text});
+          std::string& s = pool[pool_used - 1];
+          for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          put("Binary", up);
+        }
+      } else {
+        ondemand::value v = f.value();
+        ondemand::json_type vt;
+        if (auto e = v.type().get(vt)) return json_error(e);
+        if (vt == ondemand::json_type::object) {
+          if (auto st = flatten(key, v, "EventData", 1); !st) return st;
+        } else {
+          std::string_view text;
+          if (auto st = element_text(v, true, text, 1); !st) return st;
+          put(key, text);
+        }
+      }
+    }
+    return ok();
+  }
+
+  // Unnamed <Data> elements: a scalar, {"#text": scalar or list}, or a list of those. An
+  // element that does carry a Name attribute is a named value.
+  Status unnamed_data(ondemand::value value) {
+    items.clear();
+    if (auto st = collect_data(value, 1); !st) return st;
+    bool any = false;
+    for (auto t : items) any = any || !t.empty();
+    if (!any) return ok();
+    std::string_view joined = items[0];
+    for (std::size_t i = 1; i < items.size(); ++i) joined = compose({joined, "\n", items[i]});
+    put("Data", joined);
+    return ok();
+  }
+
+  Status collect_data(ondemand::value value, int depth) {
+    if (depth >= kMaxNesting) return ok();
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type == ondemand::json_type::array) {
+      ondemand::array arr;
+      if (auto e = value.get_array().get(arr)) return json_error(e);
+      for (auto el : arr) {
+        ondemand::value v;
+        if (auto e = std::move(el).get(v)) return json_error(e);
+        if (auto st = collect_data(v, depth + 1); !st) return st;
+      }
+      return ok();
+    }
+    if (type != ondemand::json_type::object) {
+      std::string_view text;
+      if (auto st = element_text(value, true, text, depth); !st) return st;
+      items.push_back(text);
+      return ok();
+    }
+    ondemand::object obj;
+    if (auto e = value.get_object().get(obj)) return json_error(e);
+    std::string_view name;
+    std::size_t first_item = items.size();
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (key == "#attributes") {
+        ondemand::value attrs = f.value();
+        ondemand::object aobj;
+        if (attrs.get_object().get(aobj) != simdjson::SUCCESS) continue;
+        for (auto ar : aobj) {
+          ondemand::field a;
+          if (auto e = std::move(ar).get(a)) return json_error(e);
+          std::string_view akey;
+          if (auto e = a.unescaped_key().get(akey)) return json_error(e);
+          if (akey == "Name") {
+            if (auto st = element_text(a.value(), false, name, depth + 1); !st) return st;
+          }
+        }
+      } else if (key == "#text") {
+        if (auto st = collect_data(f.value(), depth + 1); !st) return st;
+      }
+    }
+    if (!name.empty()) {
+      std::string_view text;
+      for (std::size_t i = first_item; i < items.size(); ++i) {
+        text = i == first_item ? items[i] : compose({text, "\n", items[i]});
+      }
+      items.resize(first_item);
+      put(name, text);
+    } else if (items.size() == first_item) {
+      items.push_back({});  // an empty element still counts as one value
+    }
+    return ok();
+  }
+
+  // Top-level children of Event other than System and EventData (UserData,
+  // ProcessingErrorData, DebugData, ...): every leaf below the wrapper element.
+  Status decode_user_data(std::string_view section, ondemand::value value) {
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type != ondemand::json_type::object) {
+      std::string_view text;
+      if (auto st = element_text(value, true, text, 1); !st) return st;
+      text = trim(text);
+      if (!text.empty()) put(section, text);
+      return ok();
+    }
+    ondemand::object obj;
+    if (auto e = value.get_object().get(obj)) return json_error(e);
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (key == "#attributes") continue;
+      if (key == "#text") {
+        std::string_view text;
+        if (auto st = element_text(f.value(), true, text, 1); !st) return st;
+        text = trim(text);
+        if (!text.empty()) put(section, text);
+        continue;
+      }
+      // The wrapper's own attributes and the leaves below it; a leaf directly under the
+      // section is flattened the same way with the section as parent.
+      if (auto st = flatten(key, f.value(), section, 1); !st) return st;
+    }
+    return ok();
+  }
+
+  // Decodes the value of a top-level "Event" key. Sets `nested` if it is the evtx_dump form
+  // (System first, after optional attributes); otherwise nothing was consumed that matters
+  // and the caller decodes the record as flat JSON.
+  template <typename Sink>
+  Status decode_nested(ondemand::value value, Sink& sink, bool& nested) {
+    nested = false;
+    ondemand::object obj;
+    if (value.get_object().get(obj) != simdjson::SUCCESS) return ok();
+    system.fill(Slot{});
+    payload.clear();
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (!nested) {
+        if (key == "#attributes") continue;
+        if (key != "System") return ok();
+        ondemand::value sys = f.value();
+        ondemand::json_type st_type;
+        if (auto e = sys.type().get(st_type)) return json_error(e);
+        if (st_type != ondemand::json_type::object) return ok();
+        nested = true;
+        if (auto st = decode_system(sys); !st) return st;
+        continue;
+      }
+      if (key == "EventData") {
+        if (auto st = decode_event_data(f.value()); !st) return st;
+      } else if (key == "System" || key == "#attributes" || key == "RenderingInfo") {
+        continue;
+      } else {
+        if (auto st = decode_user_data(key, f.value()); !st) return st;
+      }
+    }
+    for (std::size_t i = 0; i < kSystemKeys.size(); ++i) {
+      if (!system[i].present) continue;
+      FieldId id = sink.lookup(kSystemKeys[i]);
+      if (sink.wants(id)) sink.add(kSystemKeys[i], id, system[i].kind, system[i].text);
+    }
+    for (const auto& e : payload) {
+      FieldId id = sink.lookup(e.name);
+      if (sink.wants(id)) sink.add(e.name, id, ValueKind::kString, e.text);
+    }
+    return ok();
+  }
+
+  // -------------------------------------------------------------------- record
+
+  template <typename Sink>
+  Status decode_record(std::string_view text, Sink& sink) {
+    input = text;
+    pool_used = 0;
+    path.clear();
+    simdjson::padded_string_view padded(text.data(), text.size(),
+                                        text.size() + simdjson::SIMDJSON_PADDING);
+    if (auto e = parser.iterate(padded).get(doc)) return json_error(e);
+    ondemand::json_type type;
+    if (auto e = doc.type().get(type)) return json_error(e);
+    if (type != ondemand::json_type::object) {
+      return fail(ErrorCode::kParse, "record is not a json object");
+    }
+    ondemand::object obj;
+    if (auto e = doc.get_object().get(obj)) return json_error(e);
+    bool first = true;
+    bool rewound = false;
+    for (auto fr : obj) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return json_error(e);
+      std::string_view key;
+      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (first && key == "Event") {
+        first = false;
+        bool nested = false;
+        if (auto st = decode_nested(f.value(), sink, nested); !st) return st;
+        if (nested) continue;
+        rewound = true;  // an ordinary "Event" key: start over as flat JSON
+        break;
+      }
+      first = false;
+      path.assign(key);
+      if (auto st = walk_value(f.value(), sink, 1); !st) return st;
+    }
+    if (rewound) {
+      doc.rewind();
+      path.clear();
+      if (auto e = doc.get_object().get(obj)) return json_error(e);
+      if (auto st = walk_object(obj, sink, 1); !st) return st;
+    }
+    // current_location() fails with OUT_OF_BOUNDS exactly when every token was consumed.
+    const char* rest = nullptr;
+    if (doc.current_location().get(rest) == simdjson::SUCCESS && rest != nullptr) {
+      return fail(ErrorCode::kParse, "trailing content after the json object near byte " +
+                                         std::to_string(rest - text.data()));
+    }
+    return ok();
+  }
+};
+
+JsonDecoder::JsonDecoder() : impl_(std::make_unique<Impl>()) {}
+JsonDecoder::~JsonDecoder() = default;
+JsonDecoder::JsonDecoder(JsonDecoder&&) noexcept = default;
+JsonDecoder& JsonDecoder::operator=(JsonDecoder&&) noexcept = default;
+
+Status JsonDecoder::decode(std::string_view text, event::Event& event) {
+  if (event.table() == nullptr) {
+    return fail(ErrorCode::kInvalidArgument, "event was not reset against a field table");
+  }
+  EventSink sink(event);
+  return impl_->decode_record(text, sink);
+}
+
+Result<FlatObject> JsonDecoder::decode_full(std::string_view text) {
+  FlatObject out;
+  FullSink sink(out);
+  if (auto st = impl_->decode_record(text, sink); !st) return fail(st.error());
+  return out;
+}
+
+}  // namespace rasid::input

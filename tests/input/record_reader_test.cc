@@ -1,0 +1,248 @@
+#include "input/record_reader.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "input/json_decoder.h"
+#include "test_util.h"
+
+namespace rasid::input {
+namespace {
+
+using testing::gzip;
+using testing::read_all;
+using testing::read_string;
+using testing::TempDir;
+using Records = std::vector<std::pair<std::string, std::uint64_t>>;
+
+TEST(RecordReaderTest, JsonLinesGiveOneRecordPerLine) {
+  auto r = read_string("{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+  EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 1}, {"{\"b\":2}", 2}, {"{\"c\":3}", 3}}));
+  EXPECT_TRUE(r.problems.empty());
+}
+
+TEST(RecordReaderTest, LastLineWithoutNewline) {
+  auto r = read_string("{\"a\":1}\n{\"b\":2}");
+  EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 1}, {"{\"b\":2}", 2}}));
+}
+
+TEST(RecordReaderTest, EmptyAndBlankLinesAreSkippedButCounted) {
+  auto r = read_string("\n{\"a\":1}\n\n   \n\t{\"b\":2}  \n\n");
+  EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 2}, {"{\"b\":2}", 5}}));
+}
+
+TEST(RecordReaderTest, Utf8BomIsSkipped) {
+  auto r = read_string("\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n");
+  EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 1}, {"{\"b\":2}", 2}}));
+  auto pretty = read_string("\xEF\xBB\xBF{\n  \"a\": 1\n}\n");
+  EXPECT_EQ(pretty.records, (Records{{"{\n  \"a\": 1\n}", 1}}));
+}
+
+TEST(RecordReaderTest, CrlfLineEndings) {
+  auto r = read_string("{\"a\":1}\r\n{\"b\":2}\r\n\r\n{\"c\":3}\r\n");
+  EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 1}, {"{\"b\":2}", 2}, {"{\"c\":3}", 4}}));
+  auto pretty = read_string("{\r\n  \"a\": 1\r\n}\r\n{\r\n  \"b\": 2\r\n}\r\n");
+  EXPECT_EQ(pretty.records, (Records{{"{\r\n  \"a\": 1\r\n}", 1}, {"{\r\n  \"b\": 2\r\n}", 4}}));
+}
+
+TEST(RecordReaderTest, MalformedLineDoesNotHideTheOthers) {
+  auto r = read_string("{\"a\":1}\n{\"b\": \"unterminated}\n{\"c\":3}\n{\"d\":[1,2}\n{\"e\":5}\n");
+  ASSERT_EQ(r.records.size(), 5u);
+  EXPECT_EQ(r.records[2], (std::pair<std::string, std::uint64_t>{"{\"c\":3}", 3}));
+  EXPECT_EQ(r.records[4].second, 5u);
+  // The decoder, not the reader, reports the bad lines.
+  JsonDecoder decoder;
+  int bad = 0;
+  for (const auto& [text, line] : r.records) {
+    std::string padded = text + std::string(64, ' ');
+    auto full = decoder.decode_full(std::string_view(padded.data(), text.size()));
+    if (!full) {
+      ++bad;
+      EXPECT_EQ(full.error().code, ErrorCode::kParse);
+      EXPECT_TRUE(line == 2 || line == 4) << line;
+    }
+  }
+  EXPECT_EQ(bad, 2);
+}
+
+TEST(RecordReaderTest, TopLevelArrayElementsAreRecords) {
+  auto r = read_string("[{\"a\":1},\n {\"b\":[1,2]},\n\n {\"c\":\"]\"}]\n");
+  EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 1}, {"{\"b\":[1,2]}", 2}, {"{\"c\":\"]\"}", 4}}));
+  EXPECT_TRUE(r.problems.empty());
+}
+
+TEST(RecordReaderTest, PrettyPrintedArray) {
+  auto r = read_string("[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": 2\n  }\n]\n");
+  EXPECT_EQ(r.records,
+            (Records{{"{\n    \"a\": 1\n  }", 2}, {"{\n    \"b\": 2\n  }", 5}}));
+}
+
+TEST(RecordReaderTest, EmptyArrayAndScalarElements) {
+  EXPECT_TRUE(read_string("[]").records.empty());
+  auto r = read_string("[1, \"x,]\", true]");
+  EXPECT_EQ(r.records, (Records{{"1", 1}, {"\"x,]\"", 1}, {"true", 1}}));
+}
+
+TEST(RecordReaderTest, ConcatenatedPrettyDocuments) {
+  std::string text =
+      "{\n  \"Event\": {\n    \"x\": \"}{\"\n  }\n}\n"
+      "{\n  \"Event\": {\n    \"y\": \"\\\"\"\n  }\n}\n";
+  auto r = read_string(text);
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[0].second, 1u);
+  EXPECT_EQ(r.records[1].second, 6u);
+  EXPECT_EQ(r.records[1].first, "{\n  \"Event\": {\n    \"y\": \"\\\"\"\n  }\n}");
+}
+
+TEST(RecordReaderTest, GarbageBetweenDocumentsIsAProblem) {
+  auto r = read_string("{\n \"a\": 1\n}\nxyz\n{\n \"b\": 2\n}\n");
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[1].second, 5u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].line, 4u);
+  EXPECT_NE(r.problems[0].message.find("unexpected character 'x'"), std::string::npos);
+}
+
+TEST(RecordReaderTest, UnterminatedDocumentAtEndIsAProblem) {
+  auto r = read_string("{\n \"a\": 1\n}\n{\n \"b\": {\n");
+  ASSERT_EQ(r.records.size(), 1u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].line, 4u);
+  EXPECT_EQ(r.problems[0].message, "unterminated json document");
+  auto arr = read_string("[{\"a\":1}, {\"b\":2}");
+  EXPECT_EQ(arr.records.size(), 2u);
+  ASSERT_EQ(arr.problems.size(), 1u);
+  EXPECT_EQ(arr.problems[0].message, "unterminated json array");
+}
+
+TEST(RecordReaderTest, BrokenStringInPrettyDocumentResynchronizes) {
+  // A raw newline cannot be inside a string: the scanner stops the string there, so the next
+  // document is still found and only the broken one fails to decode.
+  auto r = read_string("{\n \"a\": \"oops\n}\n{\n \"b\": 2\n}\n");
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[1].second, 4u);
+}
+
+TEST(RecordReaderTest, EmptyInput) {
+  EXPECT_TRUE(read_string("").records.empty());
+  EXPECT_TRUE(read_string("\n\n  \n").records.empty());
+  EXPECT_TRUE(read_string("\xEF\xBB\xBF").records.empty());
+}
+
+// Every way of cutting the input into blocks gives the records of a one-shot read.
+class BlockBoundaryTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BlockBoundaryTest, SameRecordsForEveryBlockSize) {
+  const std::string& text = GetParam();
+  auto whole = read_string(text, 1 << 20);
+  ASSERT_FALSE(whole.records.empty());
+  for (std::size_t block = 1; block <= text.size() + 1; ++block) {
+    auto cut = read_string(text, block);
+    ASSERT_EQ(cut.records, whole.records) << "block size " << block;
+    ASSERT_EQ(cut.problems.size(), whole.problems.size()) << "block size " << block;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, BlockBoundaryTest,
+    ::testing::Values(
+        std::string("{\"a\":1}\n{\"bb\":\"x\\\"y\"}\n\n{\"c\":[1,{\"d\":2}]}\n"),
+        std::string("\xEF\xBB\xBF{\"a\":1}\r\n{\"b\":2}\r\n"),
+        std::string("[{\"a\":1},{\"b\":\"]\"},\n {\"c\":3}]"),
+        std::string("\xEF\xBB\xBF{\n  \"a\": {\n    \"b\": \"}\"\n  }\n}\n{\n  \"c\": 1\n}\n"),
+        std::string("{\n \"a\": 1\n}\n?\n{\n \"b\": 2\n}")));
+
+TEST(RecordReaderTest, HugeLineSpanningManyBlocks) {
+  std::string big(3 << 20, 'x');
+  std::string text = "{\"a\":1}\n{\"big\":\"" + big + "\"}\n{\"c\":3}\n";
+  auto r = read_string(text, 256 * 1024);
+  ASSERT_EQ(r.records.size(), 3u);
+  EXPECT_EQ(r.records[1].first.size(), big.size() + 10);
+  EXPECT_EQ(r.records[2], (std::pair<std::string, std::uint64_t>{"{\"c\":3}", 3}));
+  EXPECT_GT(r.batches, 1u);
+  // Same for a pretty-printed document and for the first record of a file.
+  std::string pretty = "{\n \"big\": \"" + big + "\"\n}\n{\n \"c\": 3\n}\n";
+  auto p = read_string(pretty, 256 * 1024);
+  ASSERT_EQ(p.records.size(), 2u);
+  EXPECT_EQ(p.records[1].second, 4u);
+}
+
+TEST(RecordReaderTest, BatchesAreBoundedAndNumbered) {
+  std::string text;
+  for (int i = 0; i < 10000; ++i) text += "{\"n\":" + std::to_string(i) + "}\n";
+  auto reader = RecordReader::from_string(text, "many");
+  RecordBatch batch;
+  std::uint64_t seq = 0;
+  std::size_t total = 0;
+  std::uint64_t bytes = 0;
+  for (;;) {
+    auto more = reader->next_batch(batch, 4096);
+    ASSERT_TRUE(more.has_value());
+    if (!*more) break;
+    EXPECT_EQ(batch.sequence, seq++);
+    EXPECT_LE(batch.buffer.size(), 3 * 4096u);
+    total += batch.records.size();
+    bytes += batch.bytes;
+  }
+  EXPECT_EQ(total, 10000u);
+  EXPECT_EQ(bytes, text.size());
+  EXPECT_EQ(reader->bytes_read(), text.size());
+  EXPECT_EQ(reader->size_hint(), text.size());
+  auto again = reader->next_batch(batch, 4096);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(*again);
+}
+
+TEST(RecordReaderTest, GzipFileIsDecompressed) {
+  TempDir dir;
+  std::string text;
+  for (int i = 1; i <= 500; ++i) text += "{\"n\":" + std::to_string(i) + "}\n";
+  auto path = dir.write("events.jsonl.gz", gzip(text));
+  auto reader = RecordReader::open(path);
+  ASSERT_TRUE(reader.has_value()) << reader.error().to_string();
+  auto r = read_all(**reader, 1000);
+  ASSERT_EQ(r.records.size(), 500u);
+  EXPECT_EQ(r.records[499], (std::pair<std::string, std::uint64_t>{"{\"n\":500}", 500}));
+  EXPECT_EQ((*reader)->bytes_read(), std::filesystem::file_size(path));
+}
+
+TEST(RecordReaderTest, ConcatenatedGzipMembersAndPrettyContent) {
+  std::string a = "{\n  \"a\": 1\n}\n";
+  std::string b = "{\n  \"b\": 2\n}\n";
+  auto r = read_string(gzip(a) + gzip(b), 7);
+  EXPECT_EQ(r.records, (Records{{"{\n  \"a\": 1\n}", 1}, {"{\n  \"b\": 2\n}", 4}}));
+}
+
+TEST(RecordReaderTest, TruncatedGzipIsAnError) {
+  std::string z = gzip(std::string(10000, ' ') + "{\"a\":1}\n");
+  z.resize(z.size() / 2);
+  auto reader = RecordReader::from_string(z, "cut.gz");
+  RecordBatch batch;
+  Result<bool> more = true;
+  while (more && *more) more = reader->next_batch(batch, 1 << 20);
+  ASSERT_FALSE(more.has_value());
+  EXPECT_EQ(more.error().code, ErrorCode::kParse);
+  EXPECT_NE(more.error().message.find("gzip"), std::string::npos);
+}
+
+TEST(RecordReaderTest, OpenMissingFileIsNotFound) {
+  auto reader = RecordReader::open("/nonexistent/rasid/file.jsonl");
+  ASSERT_FALSE(reader.has_value());
+  EXPECT_EQ(reader.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(reader.error().where.file, "/nonexistent/rasid/file.jsonl");
+}
+
+TEST(RecordReaderTest, OpenPlainFile) {
+  TempDir dir;
+  auto path = dir.write("a.json", "[{\"a\":1},{\"b\":2}]");
+  auto reader = RecordReader::open(path);
+  ASSERT_TRUE(reader.has_value());
+  EXPECT_EQ((*reader)->name(), path.string());
+  EXPECT_EQ((*reader)->size_hint(), 17u);
+  EXPECT_EQ(read_all(**reader).records.size(), 2u);
+}
+
+}  // namespace
+}  // namespace rasid::input
