@@ -60,22 +60,35 @@ bool is_integer_text(std::string_view s) {
   return true;
 }
 
-// A JSON number token: validated here because On-Demand only looks at its first byte when
-// telling types apart, and we hand the token's text on as the value.
+// A JSON number token (RFC 8259 grammar), validated here because On-Demand only looks at its
+// first byte when telling types apart, and we hand the token's text on as the value.
 bool classify_number(std::string_view s, ValueKind& kind) {
-  std::string_view digits = s;
-  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
-  if (digits.empty() || digits.front() < '0' || digits.front() > '9') return false;
-  kind = ValueKind::kInt;
-  for (char c : digits) {
-    if (c >= '0' && c <= '9') continue;
-    if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-      kind = ValueKind::kFloat;
-      continue;
-    }
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  auto digits = [&] {
+    std::size_t from = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < n && s[i] == '-') ++i;
+  if (i < n && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
     return false;
   }
-  return true;
+  kind = ValueKind::kInt;
+  if (i < n && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+    kind = ValueKind::kFloat;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+    kind = ValueKind::kFloat;
+  }
+  return i == n;
 }
 
 // evtx_dump writes GUID-typed values bare ("0197231E-99CA-..."); Windows, and so the flat
