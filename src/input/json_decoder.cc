@@ -156,6 +156,7 @@ struct JsonDecoder::Impl {
   ondemand::parser parser;
   std::string_view input;   // the record being decoded (for error offsets)
   ondemand::document doc;
+  bool doc_valid = false;   // `doc` refers to the current record (stale after a failed iterate)
   std::string path;         // dotted name of the value being decoded; reused
 
   // Nested (evtx_dump) form: System values by slot, payload in document order.
@@ -187,7 +188,9 @@ struct JsonDecoder::Impl {
     return s;
   }
 
+  // Byte offset of the parse position in the record, or npos before a document exists.
   [[nodiscard]] std::size_t offset() {
+    if (!doc_valid) return std::string::npos;
     const char* at = nullptr;
     if (doc.current_location().get(at) != simdjson::SUCCESS || at == nullptr) {
       return input.size();
@@ -199,8 +202,9 @@ struct JsonDecoder::Impl {
     std::string msg = simdjson::error_message(e);
     if (!msg.empty()) msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
     while (!msg.empty() && (msg.back() == '.' || is_blank(msg.back()))) msg.pop_back();
-    return fail(ErrorCode::kParse,
-                "invalid json near byte " + std::to_string(offset()) + ": " + msg);
+    std::size_t at = offset();
+    if (at == std::string::npos) return fail(ErrorCode::kParse, "invalid json: " + msg);
+    return fail(ErrorCode::kParse, "invalid json near byte " + std::to_string(at) + ": " + msg);
   }
 
   // -------------------------------------------------------------------- flat form
@@ -778,7 +782,9 @@ struct JsonDecoder::Impl {
     path.clear();
     simdjson::padded_string_view padded(text.data(), text.size(),
                                         text.size() + simdjson::SIMDJSON_PADDING);
+    doc_valid = false;
     if (auto e = parser.iterate(padded).get(doc)) return json_error(e);
+    doc_valid = true;
     ondemand::json_type type;
     if (auto e = doc.type().get(type)) return json_error(e);
     if (type != ondemand::json_type::object) {
