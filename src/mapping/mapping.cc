@@ -25,6 +25,50 @@ struct Mapping::Entry {
 
 namespace {
 
+// Limits on a mapping text, so that a wrong file (a log passed as --mapping) or a hostile one
+// costs milliseconds, not seconds or the stack. Real mapping files are a few KB, nest five
+// levels deep (mappings / entry / conditions / field / list) and hold hundreds of values.
+//
+// Size: the built-in file is ~17 KB; 4 MiB leaves room for generated mappings of many
+// custom sources.
+constexpr std::size_t kMaxTextBytes = 4u << 20;
+// Nesting: yaml-cpp parses recursively and only stops at 2000 levels, deep enough to
+// overflow a small thread stack (or an ASan build's) first. Flow brackets deeper than this,
+// or a line starting with a longer run of block indicators (`- - - - x` nests one sequence
+// per dash), refuse the text before yaml-cpp sees it.
+constexpr int kMaxNesting = 32;
+constexpr std::size_t kMaxIndicatorRun = 256;
+// Values: YAML aliases let a small text name one long list many times (`A: *big, B: *big`),
+// and every use is copied into the mapping; this caps the copies.
+constexpr std::size_t kMaxValues = 100000;
+
+bool too_deep(std::string_view text) {
+  int depth = 0;
+  std::size_t run = 0;
+  bool line_start = true;
+  for (char c : text) {
+    if (c == '\n') {
+      line_start = true;
+      run = 0;
+      continue;
+    }
+    if (line_start) {
+      if (c == ' ' || c == '\t' || c == '-' || c == '?' || c == ':') {
+        if (++run > kMaxIndicatorRun) return true;
+      } else {
+        line_start = false;
+      }
+    }
+    // Brackets inside quoted strings count too: a false alarm needs 32 of them unclosed.
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string to_lower(std::string_view s) {
@@ -90,6 +134,8 @@ class Loader {
   Loader(const std::string& origin, Diagnostics& diags) : origin_(origin), diags_(diags) {}
 
   void document(const YAML::Node& doc, std::vector<ParsedEntry>& out);
+  // True once the file has used up kMaxValues; the rest of it is not read.
+  [[nodiscard]] bool over_budget() const { return over_budget_; }
 
  private:
   Location where(const YAML::Node& node) const {
@@ -111,9 +157,23 @@ class Loader {
   bool renames(const std::string& name, const YAML::Node& node,
                std::map<std::string, std::string, std::less<>>& out);
 
+  // Counts `n` more values against kMaxValues; false (and one diagnostic) once over.
+  bool spend(const YAML::Node& node, std::size_t n) {
+    values_ += n;
+    if (values_ <= kMaxValues) return true;
+    if (!over_budget_) {
+      error(node, "mapping file has more than " + std::to_string(kMaxValues) +
+                      " condition values and renames");
+    }
+    over_budget_ = true;
+    return false;
+  }
+
   const std::string& origin_;
   Diagnostics& diags_;
   std::map<std::string, int, std::less<>> names_;  // entry name -> line, for duplicates
+  std::size_t values_ = 0;
+  bool over_budget_ = false;
 };
 
 bool is_text(const YAML::Node& node) { return node.IsScalar(); }
@@ -148,6 +208,7 @@ void Loader::document(const YAML::Node& doc, std::vector<ParsedEntry>& out) {
     return;
   }
   for (const auto& node : list) {
+    if (over_budget()) return;
     ParsedEntry parsed;
     try {
       if (!entry(node, parsed)) continue;
@@ -298,6 +359,10 @@ bool Loader::conditions(const std::string& name, const YAML::Node& node,
         ok = false;
         continue;
       }
+      if (values_ + v.size() > kMaxValues) {  // refuse before copying
+        spend(v, v.size());
+        return false;
+      }
       bool items_ok = true;
       for (const auto& item : v) {
         if (!item.IsScalar()) {
@@ -323,6 +388,7 @@ bool Loader::conditions(const std::string& name, const YAML::Node& node,
       ok = false;
       continue;
     }
+    if (!spend(v, std::max<std::size_t>(cond.values.size(), 1))) return false;
     out.push_back(std::move(cond));
   }
   return ok;
@@ -349,6 +415,7 @@ bool Loader::renames(const std::string& name, const YAML::Node& node,
       ok = false;
       continue;
     }
+    if (!spend(kv.second, 1)) return false;
     if (!out.emplace(kv.first.Scalar(), kv.second.Scalar()).second) {
       error(kv.first, "mapping entry '" + name + "': duplicate key '" + kv.first.Scalar() + "'");
       ok = false;
@@ -408,13 +475,27 @@ void Mapping::add_file(const std::filesystem::path& file, Diagnostics& diags) {
 }
 
 void Mapping::add_text(std::string_view yaml, const std::string& origin, Diagnostics& diags) {
+  if (yaml.size() > kMaxTextBytes) {
+    diags.error({origin, 0, 0}, "",
+                "mapping file is too large (" + std::to_string(yaml.size()) + " bytes, limit " +
+                    std::to_string(kMaxTextBytes) + ")");
+    return;
+  }
+  if (too_deep(yaml)) {
+    diags.error({origin, 0, 0}, "",
+                "mapping file nests deeper than " + std::to_string(kMaxNesting) + " levels");
+    return;
+  }
   std::vector<ParsedEntry> parsed;
   try {
     // yaml-cpp has no string_view overload; the copy is the size of a config file.
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
     Loader loader(origin, diags);
     if (docs.empty()) loader.document(YAML::Node(), parsed);
-    for (const auto& doc : docs) loader.document(doc, parsed);
+    for (const auto& doc : docs) {
+      if (loader.over_budget()) break;
+      loader.document(doc, parsed);
+    }
   } catch (const YAML::Exception& e) {
     Location where{origin, 0, 0};
     if (!e.mark.is_null()) where = {origin, e.mark.line + 1, e.mark.column + 1};

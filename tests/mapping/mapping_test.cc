@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <tuple>
@@ -502,6 +503,63 @@ TEST(MappingTest, BadFileDiagnosticsCarryFileLineAndColumn) {
             "tests/testdata/mapping_bad.yml:10:7: mapping entry 'bad_logsource': unknown "
             "logsource key 'produkt' (expected product, category or service)");
   EXPECT_TRUE(m.resolve({"windows", "", "good"}).has_value());
+}
+
+TEST(MappingTest, LimitsRefuseHostileText) {
+  Mapping m;
+  Diagnostics diags;
+  m.add_text("mappings: " + std::string(40, '[') + std::string(40, ']') + "\n", "deep.yml", diags);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].to_string(), "deep.yml: mapping file nests deeper than 32 levels");
+
+  diags.clear();
+  m.add_text("mappings:\n" + std::string(300, ' ') + "- x\n", "indent.yml", diags);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].to_string(), "indent.yml: mapping file nests deeper than 32 levels");
+
+  diags.clear();
+  m.add_text(std::string((4u << 20) + 1, '#'), "big.yml", diags);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].to_string(),
+            "big.yml: mapping file is too large (4194305 bytes, limit 4194304)");
+
+  // One 1,000-value list named 200 times through an alias: 200,000 copies.
+  std::string text = "big: &big [";
+  for (int i = 0; i < 1000; ++i) text += (i ? ", " : "") + std::to_string(i);
+  text += "]\nmappings:\n  - name: a\n    logsource: {product: x}\n    conditions:\n";
+  for (int i = 0; i < 200; ++i) text += "      F" + std::to_string(i) + ": *big\n";
+  diags.clear();
+  m.add_text(text, "alias.yml", diags);
+  ASSERT_EQ(diags.error_count(), 1u) << dump(diags);
+  EXPECT_EQ(diags.items().back().to_string(),
+            "alias.yml:1:6: mapping file has more than 100000 condition values and renames");
+  EXPECT_EQ(m.size(), 0u);
+}
+
+// The YAML examples of the user documentation load without a diagnostic.
+TEST(MappingTest, DocumentationExamplesLoad) {
+  std::ifstream in(std::string(RASID_SOURCE_DIR) + "/docs/mapping.md");
+  ASSERT_TRUE(in) << "docs/mapping.md";
+  std::string line, block;
+  bool in_yaml = false;
+  int blocks = 0;
+  while (std::getline(in, line)) {
+    if (!in_yaml && line == "```yaml") {
+      in_yaml = true;
+      block.clear();
+    } else if (in_yaml && line == "```") {
+      in_yaml = false;
+      if (block.find("mappings:") != 0) continue;  // a rule excerpt, not a mapping file
+      ++blocks;
+      Mapping m = Mapping::builtin();
+      Diagnostics diags;
+      m.add_text(block, "docs/mapping.md block " + std::to_string(blocks), diags);
+      EXPECT_TRUE(diags.empty()) << dump(diags) << block;
+    } else if (in_yaml) {
+      block += line + "\n";
+    }
+  }
+  EXPECT_GE(blocks, 6);
 }
 
 // ---------------------------------------------------------------------------------------------
