@@ -310,6 +310,11 @@ bool Loader::logsource(const std::string& name, const YAML::Node& node, LogSourc
       ok = false;
       continue;
     }
+    if (!part->empty()) {
+      error(kv.first, prefix + "duplicate key '" + k + "'");
+      ok = false;
+      continue;
+    }
     if (!is_text(kv.second) || kv.second.Scalar().empty()) {
       error(kv.second, prefix + "logsource '" + k + "' must be a non-empty string");
       ok = false;
