@@ -8,10 +8,13 @@
 // utf16 and windash variants expanded, placeholders expanded), so the engine only has to
 // compile predicates into matchers. Semantics follow ../shared/data/sigma/SPEC-CHECKLIST.md.
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -108,11 +111,23 @@ struct Related {
 // Correlation section (kind kCorrelation). Loaded and validated here; evaluated by a later
 // module (issue 6).
 struct Correlation {
-  std::string type;
+  // One `op: value` entry of the correlation condition; several entries are AND-ed (a range).
+  enum class Op : std::uint8_t { kGt, kGte, kLt, kLte, kEq, kNeq };
+  struct Threshold {
+    Op op = Op::kGte;
+    double value = 0;
+  };
+
+  std::string type;  // one of the 7 spec types (event_count, value_count, temporal, ...)
   std::vector<std::string> rules;
   std::vector<std::string> group_by;
-  std::string timespan;
+  std::string timespan;             // as written ("10m")
+  std::int64_t timespan_seconds = 0;  // parsed; s m h d, plus pySigma's w, M (2629746 s), y
   bool generate = false;
+  std::vector<Threshold> condition;  // temporal types without a condition: gte <rule count>
+  std::vector<std::string> condition_fields;  // `condition.field` of the value_* types
+  // aliases: alias name -> (rule id or name -> field of that rule)
+  std::map<std::string, std::map<std::string, std::string>> aliases;
 };
 
 // Filter section (kind kFilter): applies its condition to the rules it names.

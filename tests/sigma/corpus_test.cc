@@ -1,0 +1,72 @@
+// The SigmaHQ corpus under ../shared/data/sigma must load with no failure; rules-placeholder
+// loads with the sample placeholder file and fails, naming the placeholder, without it.
+
+#include <filesystem>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "sigma/loader.h"
+
+namespace rasid::sigma {
+namespace {
+
+const std::filesystem::path kCorpus = std::filesystem::path(RASID_SHARED_DIR) / "data/sigma";
+constexpr const char* kPlaceholderFile = "tests/testdata/placeholders.yml";
+
+LoaderOptions with_placeholders() {
+  LoaderOptions options;
+  Result<Placeholders> p = load_placeholders(kPlaceholderFile);
+  EXPECT_TRUE(p) << p.error().to_string();
+  if (p) options.placeholders = std::move(*p);
+  return options;
+}
+
+class CorpusTest : public ::testing::TestWithParam<const char*> {};
+
+// Two rules of rules-emerging-threats use `|expand` (%known_cdcs%), so every folder is
+// loaded with the placeholder file, as a deployment would.
+TEST_P(CorpusTest, LoadsWithoutFailure) {
+  std::filesystem::path folder = kCorpus / GetParam();
+  ASSERT_TRUE(std::filesystem::is_directory(folder)) << folder;
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  std::size_t failed = Loader(with_placeholders()).load_path(folder, rules, diags);
+  EXPECT_EQ(failed, 0u);
+  for (const Diagnostic& d : diags.items()) ADD_FAILURE() << d.to_string();
+  std::printf("%s: loaded %zu, failed %zu\n", GetParam(), rules.size(), failed);
+}
+
+INSTANTIATE_TEST_SUITE_P(SigmaHq, CorpusTest,
+                         ::testing::Values("rules", "rules-emerging-threats", "rules-threat-hunting",
+                                           "rules-compliance", "rules-dfir", "rules-placeholder"),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           std::string name = param_info.param;
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
+
+TEST(CorpusPlaceholderTest, WithoutPlaceholdersEveryExpandRuleFailsNamingIt) {
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  std::size_t failed = Loader().load_path(kCorpus / "rules-placeholder", rules, diags);
+  EXPECT_EQ(failed, diags.items().size());
+  EXPECT_GT(failed, 0u);
+  std::set<std::string> files;
+  for (const Diagnostic& d : diags.items()) {
+    EXPECT_EQ(d.message.rfind("unresolved placeholder '%", 0), 0u) << d.to_string();
+    files.insert(d.where.file);
+  }
+  // Every file of the folder uses expand, so nothing loads without the placeholder file.
+  std::size_t yml = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(kCorpus / "rules-placeholder")) {
+    if (e.path().extension() == ".yml") ++yml;
+  }
+  EXPECT_EQ(files.size(), yml);
+  EXPECT_TRUE(rules.empty());
+}
+
+}  // namespace
+}  // namespace rasid::sigma
