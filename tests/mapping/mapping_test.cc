@@ -298,6 +298,26 @@ TEST(MappingTest, BuiltinResolvesEveryWindowsLogsourceOfTheCorpus) {
   EXPECT_EQ(missing, "") << "of " << keys.size() << " windows logsources";
 }
 
+// The demo of the README runs every one of its rules on the built-in mapping.
+TEST(MappingTest, BuiltinResolvesEveryDemoRule) {
+  const fs::path dir = fs::path(RASID_SOURCE_DIR) / "demo" / "rules";
+  ASSERT_TRUE(fs::exists(dir));
+  const Mapping m = Mapping::builtin();
+  int rules = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yml") continue;
+    ++rules;
+    const YAML::Node ls = YAML::LoadFile(entry.path().string())["logsource"];
+    auto part = [&](const char* name) {
+      const YAML::Node v = ls[name];
+      return v.IsDefined() && v.IsScalar() ? v.Scalar() : std::string();
+    };
+    EXPECT_TRUE(m.resolve({part("product"), part("category"), part("service")}).has_value())
+        << entry.path();
+  }
+  EXPECT_EQ(rules, 8);
+}
+
 // The channel names the sample logs really carry are the ones the mapping names.
 TEST(MappingTest, BuiltinServicesNameTheChannelsOfTheSampleLogs) {
   const Mapping m = Mapping::builtin();
