@@ -60,46 +60,38 @@ bool in_network(const Cidr& cidr, std::string_view text) noexcept {
          (cidr.network[static_cast<std::size_t>(full)] & mask);
 }
 
+// Both sides come from the event: folded text for case-insensitive comparison.
 bool match_ref(const CompiledPredicate& p, std::string_view value, std::string_view ref) noexcept {
   using RS = sigma::Predicate::RefShape;
-  // Reference values come from the event, so they are folded here, not at compile time.
-  auto eq = [&p](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    if (p.cased) return a == b;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (fold(a[i]) != fold(b[i])) return false;
-    }
-    return true;
-  };
   switch (p.ref_shape) {
     case RS::kEquals:
-      return eq(value, ref);
+      return value == ref;
     case RS::kStartsWith:
-      return value.size() >= ref.size() && eq(value.substr(0, ref.size()), ref);
+      return value.starts_with(ref);
     case RS::kEndsWith:
-      return value.size() >= ref.size() && eq(value.substr(value.size() - ref.size()), ref);
+      return value.ends_with(ref);
     case RS::kContains:
-      for (std::size_t i = 0; i + ref.size() <= value.size(); ++i) {
-        if (eq(value.substr(i, ref.size()), ref)) return true;
-      }
-      return false;
+      return contains(value, ref, true);
   }
   return false;
 }
 
 // Does one value of the field satisfy a value predicate?
+// Literals of case-insensitive predicates are folded at compile time and event values once
+// per event (Value::folded), so every comparison below is a plain byte comparison.
 bool match_value(const CompiledPredicate& p, const Value& v, const Event& event) noexcept {
+  const std::string_view text = p.cased ? v.text : v.folded;
   switch (p.kind) {
     case CK::kExact:
-      return !v.is_null() && equals(v.text, p.literal, p.cased);
+      return !v.is_null() && text == p.literal;
     case CK::kPrefix:
-      return !v.is_null() && starts_with(v.text, p.literal, p.cased);
+      return !v.is_null() && text.starts_with(p.literal);
     case CK::kSuffix:
-      return !v.is_null() && ends_with(v.text, p.literal, p.cased);
+      return !v.is_null() && text.ends_with(p.literal);
     case CK::kContains:
-      return !v.is_null() && contains(v.text, p.literal, p.cased);
+      return !v.is_null() && contains(text, p.literal, true);
     case CK::kGlob:
-      return !v.is_null() && glob_match(v.text, p.glob, p.cased);
+      return !v.is_null() && glob_match(text, p.glob, true);
     case CK::kRegex:
       return !v.is_null() &&
              RE2::PartialMatch(re2::StringPiece(v.text.data(), v.text.size()), *p.regex);
@@ -123,7 +115,8 @@ bool match_value(const CompiledPredicate& p, const Value& v, const Event& event)
       return p.exists_value;
     case CK::kFieldRef:
       return !v.is_null() && event.any_of(p.ref_field, [&](const Value& ref) {
-        return !ref.is_null() && match_ref(p, v.text, ref.text);
+        return !ref.is_null() &&
+               match_ref(p, p.cased ? v.text : v.folded, p.cased ? ref.text : ref.folded);
       });
   }
   return false;
@@ -133,8 +126,10 @@ bool match_predicate(const CompiledItem& item, const CompiledPredicate& p,
                      const Event& event) noexcept {
   if (item.keyword) {
     if (p.kind == CK::kNull || p.kind == CK::kExists) return false;
-    for (std::string_view text : event.keywords()) {
-      Value v{event::ValueKind::kString, text};
+    auto texts = event.keywords();
+    auto folded = event.folded_keywords();
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      Value v{event::ValueKind::kString, texts[i], folded[i]};
       if (match_value(p, v, event)) return true;
     }
     return false;

@@ -24,6 +24,7 @@ void Event::reset(const FieldTable& table) {
   touched_.clear();
   entries_.clear();
   keywords_.clear();
+  folded_keywords_.clear();
   block_index_ = 0;
   block_used_ = 0;
   raw = {};
@@ -32,6 +33,7 @@ void Event::reset(const FieldTable& table) {
 
 void Event::add(FieldId id, Value value) {
   RASID_ASSERT(id < heads_.size());
+  value.folded = value.kind == ValueKind::kNull ? std::string_view() : fold(value.text);
   auto index = static_cast<std::int32_t>(entries_.size());
   entries_.push_back(Entry{id, -1, value});
   if (heads_[id] < 0) {
@@ -55,6 +57,18 @@ std::size_t Event::count(FieldId id) const noexcept {
 const Value* Event::first(FieldId id) const noexcept {
   if (id >= heads_.size() || heads_[id] < 0) return nullptr;
   return &entries_[static_cast<std::size_t>(heads_[id])].value;
+}
+
+std::string_view Event::fold(std::string_view s) {
+  std::size_t first_upper = 0;
+  while (first_upper < s.size() && !(s[first_upper] >= 'A' && s[first_upper] <= 'Z')) ++first_upper;
+  if (first_upper == s.size()) return s;
+  std::string_view copy = own(s);
+  char* data = const_cast<char*>(copy.data());  // arena memory, owned by this event
+  for (std::size_t i = first_upper; i < copy.size(); ++i) {
+    if (data[i] >= 'A' && data[i] <= 'Z') data[i] = static_cast<char>(data[i] - 'A' + 'a');
+  }
+  return copy;
 }
 
 std::string_view Event::own(std::string_view s) {

@@ -29,6 +29,13 @@ enum class ValueKind : std::uint8_t { kNull, kString, kInt, kFloat, kBool };
 struct Value {
   ValueKind kind = ValueKind::kNull;
   std::string_view text;
+  // `text` with ASCII letters lower-cased, filled by Event::add (decoders leave it empty).
+  // Sigma matching is case-insensitive by default: folding each value once per event is far
+  // cheaper than folding it again in each of the hundreds of rules that read the field.
+  std::string_view folded;
+
+  Value() = default;
+  Value(ValueKind k, std::string_view t, std::string_view f = {}) : kind(k), text(t), folded(f) {}
 
   [[nodiscard]] bool is_null() const noexcept { return kind == ValueKind::kNull; }
   [[nodiscard]] bool is_number() const noexcept {
@@ -58,10 +65,16 @@ class Event {
   // Appends a value of field `id` (< table size). Values of one field keep their order.
   void add(FieldId id, Value value);
   // Appends a value to the keyword list (all values of the event, for keyword searches).
-  void add_keyword(std::string_view text) { keywords_.push_back(text); }
+  void add_keyword(std::string_view text) {
+    keywords_.push_back(text);
+    folded_keywords_.push_back(fold(text));
+  }
 
   // Copies `s` into the event's arena; the view lives until reset().
   std::string_view own(std::string_view s);
+  // `s` with ASCII letters lower-cased: `s` itself when it has no upper-case letter, else a
+  // folded copy in the arena.
+  std::string_view fold(std::string_view s);
 
   [[nodiscard]] const FieldTable* table() const noexcept { return table_; }
   // True if the record had field `id` (even with a null value).
@@ -85,6 +98,10 @@ class Event {
   // Every value of the event (strings and scalars as text), filled only when the table
   // asks for it (FieldTable::collect_all_values).
   [[nodiscard]] std::span<const std::string_view> keywords() const noexcept { return keywords_; }
+  // The same values folded (see Value::folded), in the same order.
+  [[nodiscard]] std::span<const std::string_view> folded_keywords() const noexcept {
+    return folded_keywords_;
+  }
 
   // The raw record this event was decoded from (valid as long as the decoder's input) and
   // where it came from. Set by whoever feeds the decoder.
@@ -103,6 +120,7 @@ class Event {
   std::vector<std::int32_t> tails_;  // last entry per field id
   std::vector<FieldId> touched_;     // ids set since reset, so reset is O(fields present)
   std::vector<std::string_view> keywords_;
+  std::vector<std::string_view> folded_keywords_;
   // Arena: fixed-size blocks, reused across resets; large strings get their own block.
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::vector<std::size_t> block_sizes_;

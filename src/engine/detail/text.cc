@@ -53,7 +53,12 @@ std::size_t find(std::string_view hay, std::string_view needle, std::size_t from
   if (hay.size() < needle.size() || from > hay.size() - needle.size()) {
     return std::string_view::npos;
   }
-  if (cased) return hay.find(needle, from);
+  if (cased) {
+    // glibc's memmem is a vectorized two-way search: much faster than a byte loop.
+    const void* at = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+    return at == nullptr ? std::string_view::npos
+                         : static_cast<std::size_t>(static_cast<const char*>(at) - hay.data());
+  }
   const char first = needle[0];
   const bool has_case = first >= 'a' && first <= 'z';
   const char upper = has_case ? static_cast<char>(first - 'a' + 'A') : first;

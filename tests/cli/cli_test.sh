@@ -1,0 +1,112 @@
+#!/bin/bash
+# End-to-end tests of the rasid command line: exit codes, formats, inputs, golden output.
+# Usage: cli_test.sh RASID_BINARY CASE      (run from the source tree; CTest does)
+# RASID_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing (review the diff).
+set -u
+rasid=$1
+case_name=$2
+shared=../shared/data
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_status CODE COMMAND...: runs the command, checks its exit status.
+expect_status() {
+  local want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "--- stdout"; head -50 "$tmp/out"; echo "--- stderr"; head -50 "$tmp/err"
+    fail "exit status $got, expected $want: $*"
+  fi
+}
+
+golden() {  # golden FILE GOLDEN_PATH
+  if [ "${RASID_UPDATE_GOLDEN:-0}" = 1 ]; then
+    mkdir -p "$(dirname "$2")"; cp "$1" "$2"; echo "updated $2"; return
+  fi
+  diff -u "$2" "$1" >&2 || fail "output differs from $2 (RASID_UPDATE_GOLDEN=1 to update)"
+}
+
+case $case_name in
+  demo_golden)
+    expect_status 0 "$rasid" hunt demo/logs --rules demo/rules --format jsonl --threads 2
+    golden "$tmp/out" tests/golden/demo_hunt/alerts.jsonl
+    grep -q '^summary' "$tmp/err" || fail "no summary on stderr"
+    ;;
+  demo_table)
+    expect_status 0 "$rasid" hunt demo/logs --rules demo/rules --no-color
+    golden "$tmp/out" tests/golden/demo_hunt/alerts.table
+    ;;
+  threads_do_not_change_output)
+    "$rasid" hunt "$shared/samples/jsonl" --rules "$shared/sigma/rules/windows" --format jsonl -q --threads 1 >"$tmp/one" || fail "1 thread"
+    "$rasid" hunt "$shared/samples/jsonl" --rules "$shared/sigma/rules/windows" --format jsonl -q --threads 4 >"$tmp/four" || fail "4 threads"
+    [ -s "$tmp/one" ] || fail "no alerts on the shared samples"
+    cmp -s "$tmp/one" "$tmp/four" || fail "output differs between 1 and 4 threads"
+    ;;
+  stdin_and_gzip)
+    "$rasid" hunt demo/logs --rules demo/rules --format jsonl -q >"$tmp/files" || fail "files"
+    cat demo/logs/*.jsonl | "$rasid" hunt - --rules demo/rules --format jsonl -q >"$tmp/stdin" || fail "stdin"
+    [ -s "$tmp/stdin" ] || fail "no alerts from stdin"
+    gzip -c demo/logs/*.jsonl >"$tmp/all.jsonl.gz"
+    "$rasid" hunt "$tmp/all.jsonl.gz" --rules demo/rules --format jsonl -q >"$tmp/gz" || fail "gzip"
+    [ "$(wc -l <"$tmp/stdin")" = "$(wc -l <"$tmp/gz")" ] || fail "stdin and gzip give different alert counts"
+    ;;
+  fail_on_alert)
+    expect_status 1 "$rasid" hunt demo/logs --rules demo/rules --fail-on-alert -q
+    echo '{"Channel":"Security","EventID":1}' >"$tmp/benign.jsonl"
+    expect_status 0 "$rasid" hunt "$tmp/benign.jsonl" --rules demo/rules --fail-on-alert -q
+    ;;
+  usage_errors)
+    expect_status 2 "$rasid" hunt demo/logs
+    expect_status 2 "$rasid" hunt demo/logs --rules does/not/exist
+    expect_status 2 "$rasid" hunt does/not/exist.jsonl --rules demo/rules
+    grep -q 'does/not/exist.jsonl' "$tmp/err" || fail "missing input not named"
+    expect_status 2 "$rasid" hunt demo/logs --rules demo/rules --format xml
+    expect_status 2 "$rasid" hunt demo/logs --rules demo/rules --from yesterday
+    expect_status 2 "$rasid" bogus
+    expect_status 0 "$rasid" --help
+    expect_status 0 "$rasid" hunt --help
+    grep -q -- '--rules' "$tmp/out" || fail "hunt --help does not explain --rules"
+    ;;
+  malformed_lines_are_reported)
+    { head -3 demo/logs/workstations.jsonl; echo '{"EventID": 1, broken'; tail -n +4 demo/logs/workstations.jsonl; } >"$tmp/bad.jsonl"
+    expect_status 0 "$rasid" hunt "$tmp/bad.jsonl" --rules demo/rules --format jsonl
+    grep -q "bad.jsonl:4:" "$tmp/err" || fail "malformed line 4 not reported with file:line"
+    grep -q "1 malformed" "$tmp/err" || fail "malformed line not counted"
+    "$rasid" hunt demo/logs/workstations.jsonl --rules demo/rules --format jsonl -q >"$tmp/good"
+    [ "$(wc -l <"$tmp/out")" = "$(wc -l <"$tmp/good")" ] || fail "a malformed line lost other alerts"
+    ;;
+  time_window)
+    "$rasid" hunt demo/logs --rules demo/rules --format jsonl -q >"$tmp/all"
+    "$rasid" hunt demo/logs --rules demo/rules --format jsonl -q --from 2100-01-01 >"$tmp/none"
+    [ -s "$tmp/all" ] || fail "no alerts"
+    [ ! -s "$tmp/none" ] || fail "--from in the future still gives alerts"
+    ;;
+  rules_check_corpus)
+    for folder in rules rules-emerging-threats rules-threat-hunting rules-compliance rules-dfir; do
+      [ -d "$shared/sigma/$folder" ] || continue
+      expect_status 0 "$rasid" rules check "$shared/sigma/$folder"
+      grep -q ', failed 0$' "$tmp/out" || fail "$folder: $(head -1 "$tmp/out")"
+      echo "$folder: $(head -1 "$tmp/out")"
+    done
+    expect_status 0 "$rasid" rules check "$shared/sigma/rules-placeholder" --placeholders tests/testdata/placeholders.yml
+    echo "rules-placeholder: $(head -1 "$tmp/out")"
+    expect_status 1 "$rasid" rules check "$shared/sigma/rules-placeholder"
+    ;;
+  rules_check_reports_failures)
+    mkdir -p "$tmp/rules"
+    cp demo/rules/*.yml "$tmp/rules/"
+    printf 'title: broken\nid: 11111111-1111-4111-8111-111111111111\nlogsource: {product: windows}\ndetection:\n  sel:\n    Image|contans: x\n  condition: sel\n' >"$tmp/rules/broken.yml"
+    expect_status 1 "$rasid" rules check "$tmp/rules"
+    grep -q ', failed 1$' "$tmp/out" || fail "summary line: $(head -1 "$tmp/out")"
+    grep -q "broken.yml:6:[0-9]*: 11111111-1111-4111-8111-111111111111: .*contans" "$tmp/out" || fail "diagnostic line: $(cat "$tmp/out")"
+    expect_status 1 "$rasid" rules check "$tmp/rules" --format json
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["failed"]==1 and d["diagnostics"][0]["line"]==6, d' "$tmp/out" || fail "json output"
+    ;;
+  *)
+    fail "unknown case $case_name"
+    ;;
+esac
+echo "ok: $case_name"
