@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <string>
 #include <tuple>
@@ -554,6 +555,35 @@ TEST(MappingTest, LimitsRefuseHostileText) {
   EXPECT_EQ(diags.items().back().to_string(),
             "alias.yml:1:6: mapping file has more than 100000 condition values and renames");
   EXPECT_EQ(m.size(), 0u);
+}
+
+// Truncated and corrupted copies of the built-in text: the loader reports, never throws or
+// crashes (the sanitizer build runs this too). A cheap stand-in for a fuzzer.
+TEST(MappingTest, DamagedTextNeverThrows) {
+  const std::string text(Mapping::builtin_yaml());
+  for (std::size_t n = 0; n < text.size(); n += 89) {
+    Mapping m;
+    Diagnostics diags;
+    EXPECT_NO_THROW(m.add_text(text.substr(0, n), "cut.yml", diags));
+  }
+  std::mt19937 rng(20261129);  // fixed seed: a failure reproduces
+  const char noise[] = "{}[]:-,&*!|>'\"#~ \n\tx0";
+  for (int round = 0; round < 300; ++round) {
+    std::string damaged = text;
+    for (int k = 0; k < 8; ++k) {
+      damaged[rng() % damaged.size()] = noise[rng() % (sizeof(noise) - 1)];
+    }
+    Mapping m;
+    Diagnostics diags;
+    EXPECT_NO_THROW(m.add_text(damaged, "noise.yml", diags));
+    for (const auto& v : {LogSourceKey{"windows", "process_creation", ""},
+                          LogSourceKey{"windows", "", "security"}}) {
+      auto r = m.resolve(v);
+      if (r) {
+        EXPECT_FALSE(r->empty());
+      }
+    }
+  }
 }
 
 // The YAML examples of the user documentation load without a diagnostic.
