@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 
 #include <yaml-cpp/yaml.h>
@@ -511,21 +512,23 @@ void Mapping::add_text(std::string_view yaml, const std::string& origin, Diagnos
     return;
   }
 
+  // Name -> position, so that a file of many entries does not cost a quadratic search.
+  std::unordered_map<std::string, std::size_t> position;
+  position.reserve(entries_.size() + parsed.size());
+  for (std::size_t i = 0; i < entries_.size(); ++i) position.emplace(entries_[i].variant.name, i);
   for (auto& p : parsed) {
     Entry entry{std::move(p.key), std::move(p.variant), p.disabled};
-    auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
-      return e.variant.name == entry.variant.name;
-    });
-    if (it != entries_.end()) {
-      *it = std::move(entry);
-    } else {
-      if (entry.disabled) {
-        diags.warning(p.where, "",
-                      "mapping entry '" + entry.variant.name +
-                          "' is disabled but no earlier entry has that name");
-      }
-      entries_.push_back(std::move(entry));
+    if (auto it = position.find(entry.variant.name); it != position.end()) {
+      entries_[it->second] = std::move(entry);
+      continue;
     }
+    if (entry.disabled) {
+      diags.warning(p.where, "",
+                    "mapping entry '" + entry.variant.name +
+                        "' is disabled but no earlier entry has that name");
+    }
+    position.emplace(entry.variant.name, entries_.size());
+    entries_.push_back(std::move(entry));
   }
 }
 
