@@ -16,6 +16,18 @@ FieldId FieldTable::intern(std::string_view name) {
 
 FieldId FieldTable::find(std::string_view name) const noexcept {
   auto it = ids_.find(name);
+  if (it != ids_.end()) return it->second;
+  // Sigma writes EventData names without their spaces ("Threat Name" is ThreatName; spec,
+  // "Field Usage"), while events keep them: retry a missed key without spaces.
+  if (name.find(' ') == std::string_view::npos) return kNoField;
+  char buffer[256];
+  std::size_t n = 0;
+  for (char c : name) {
+    if (c == ' ') continue;
+    if (n == sizeof(buffer)) return kNoField;  // no rule field is that long
+    buffer[n++] = c;
+  }
+  it = ids_.find(std::string_view(buffer, n));
   return it == ids_.end() ? kNoField : it->second;
 }
 

@@ -40,7 +40,9 @@ class FieldTable {
   // needed when some rule has a keyword (field-less) search. Build phase only.
   void set_collect_all_values(bool on) { collect_all_values_ = on; }
 
-  // The id of `name`, or kNoField. Thread-safe (const), allocation-free.
+  // The id of `name`, or kNoField. A name with spaces that is not interned as such finds the
+  // field named without its spaces (Sigma's "Threat Name" -> ThreatName). Thread-safe
+  // (const), allocation-free.
   [[nodiscard]] FieldId find(std::string_view name) const noexcept;
   // True if some interned name starts with `prefix` + '.'. Thread-safe.
   [[nodiscard]] bool has_prefix(std::string_view prefix) const noexcept;

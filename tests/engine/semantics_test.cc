@@ -15,7 +15,11 @@ TEST(SemanticsTest, PlainValueMatchesWholeValueCaseInsensitively) {
 }
 
 TEST(SemanticsTest, StarMatchesAnyRunIncludingEmpty) {
-  expect_fires("sel: {Image: 'C:\\Windows\\*\\evil.exe'}\ncondition: sel", R"({"Image": "C:\\Windows\\a\\b\\evil.exe"})");
+  // A backslash before a wildcard must itself be escaped: 'C:\Windows\\*\evil.exe'.
+  expect_fires("sel: {Image: 'C:\\Windows\\\\*\\evil.exe'}\ncondition: sel", R"({"Image": "C:\\Windows\\a\\b\\evil.exe"})");
+  // Unescaped, '\*' is a literal star (the spec's escaping, a classic rule-writing trap).
+  expect_silent("sel: {Image: 'C:\\Windows\\*\\evil.exe'}\ncondition: sel", R"({"Image": "C:\\Windows\\a\\evil.exe"})");
+  expect_fires("sel: {Image: 'C:\\Windows\\*\\evil.exe'}\ncondition: sel", R"({"Image": "C:\\Windows*\\evil.exe"})");
   expect_fires("sel: {Image: 'ab*cd'}\ncondition: sel", R"({"Image": "abcd"})");
   expect_silent("sel: {Image: 'ab*cd'}\ncondition: sel", R"({"Image": "abcde"})");
 }

@@ -42,6 +42,8 @@ std::vector<Case> read_cases() {
   for (const auto& entry : fs::recursive_directory_iterator(kSigma / "regression_data")) {
     if (entry.path().filename() != "info.yml") continue;
     YAML::Node info = YAML::LoadFile(entry.path().string());
+    // A case whose test section is commented out (no sample yet) is not a case.
+    if (!info["regression_tests_info"]) continue;
     Case c;
     c.folder = entry.path().parent_path();
     c.rule_id = info["rule_metadata"][0]["id"].as<std::string>();
@@ -144,7 +146,7 @@ Result<int> hunt_case(const fs::path& rule_file, const std::string& id, const fs
 
 TEST(SigmaRegressionTest, EveryCasePassesOrIsAKnownFailure) {
   std::vector<Case> cases = read_cases();
-  ASSERT_GE(cases.size(), 200u) << "regression_data not found under " << kSigma;
+  ASSERT_EQ(cases.size(), 202u) << "regression_data not found under " << kSigma;
   auto rules = index_rules();
   auto known = read_known_failures();
   std::map<std::string, std::string> failures;  // folder -> reason

@@ -1,0 +1,97 @@
+#include "event/event.h"
+
+#include <gtest/gtest.h>
+
+#include "event/field_table.h"
+
+namespace rasid::event {
+namespace {
+
+TEST(FieldTableTest, InternIsIdempotentAndDense) {
+  FieldTable table;
+  EXPECT_EQ(table.intern("Image"), 0u);
+  EXPECT_EQ(table.intern("CommandLine"), 1u);
+  EXPECT_EQ(table.intern("Image"), 0u);
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.find("CommandLine"), 1u);
+  EXPECT_EQ(table.find("commandline"), kNoField);  // field names are case-sensitive
+}
+
+TEST(FieldTableTest, DottedNamesRegisterPrefixes) {
+  FieldTable table;
+  table.intern("userIdentity.sessionContext.arn");
+  EXPECT_TRUE(table.has_prefix("userIdentity"));
+  EXPECT_TRUE(table.has_prefix("userIdentity.sessionContext"));
+  EXPECT_FALSE(table.has_prefix("userIdentity.sessionContext.arn"));
+  EXPECT_FALSE(table.has_prefix("user"));
+}
+
+TEST(FieldTableTest, KeysWithSpacesFindTheSigmaNameWithoutSpaces) {
+  FieldTable table;
+  FieldId threat = table.intern("ThreatName");
+  EXPECT_EQ(table.find("Threat Name"), threat);
+  EXPECT_EQ(table.find("Thre at  Name"), threat);
+  EXPECT_EQ(table.find("Other Name"), kNoField);
+  FieldId spaced = table.intern("New Value");
+  EXPECT_EQ(table.find("New Value"), spaced);  // an exact name wins
+}
+
+TEST(EventTest, ValuesOfOneFieldKeepTheirOrder) {
+  FieldTable table;
+  FieldId data = table.intern("Data");
+  FieldId other = table.intern("Other");
+  Event event;
+  event.reset(table);
+  event.add(data, {ValueKind::kString, "a"});
+  event.add(other, {ValueKind::kInt, "1"});
+  event.add(data, {ValueKind::kString, "b"});
+  std::string seen;
+  event.any_of(data, [&](const Value& v) {
+    seen += v.text;
+    return false;
+  });
+  EXPECT_EQ(seen, "ab");
+  EXPECT_EQ(event.count(data), 2u);
+  EXPECT_EQ(event.count(other), 1u);
+  EXPECT_TRUE(event.has(other));
+}
+
+TEST(EventTest, ResetForgetsEverything) {
+  FieldTable table;
+  FieldId f = table.intern("F");
+  Event event;
+  event.reset(table);
+  event.add(f, {ValueKind::kString, "x"});
+  event.add_keyword("x");
+  event.reset(table);
+  EXPECT_FALSE(event.has(f));
+  EXPECT_EQ(event.first(f), nullptr);
+  EXPECT_TRUE(event.keywords().empty());
+}
+
+TEST(EventTest, AddFoldsAsciiOnly) {
+  FieldTable table;
+  FieldId f = table.intern("F");
+  Event event;
+  event.reset(table);
+  event.add(f, {ValueKind::kString, "C:\\Windows\\CMD.EXE \xc3\x89"});  // É stays as is
+  EXPECT_EQ(event.first(f)->folded, "c:\\windows\\cmd.exe \xc3\x89");
+  EXPECT_EQ(event.first(f)->text, "C:\\Windows\\CMD.EXE \xc3\x89");
+  event.add_keyword("AbC");
+  EXPECT_EQ(event.folded_keywords()[0], "abc");
+}
+
+TEST(EventTest, ArenaCopiesSurviveManyAndLargeStrings) {
+  FieldTable table;
+  Event event;
+  event.reset(table);
+  std::vector<std::string_view> views;
+  std::string big(200000, 'x');
+  for (int i = 0; i < 1000; ++i) views.push_back(event.own("value-" + std::to_string(i)));
+  std::string_view large = event.own(big);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(views[static_cast<std::size_t>(i)], "value-" + std::to_string(i));
+  EXPECT_EQ(large, big);
+}
+
+}  // namespace
+}  // namespace rasid::event
