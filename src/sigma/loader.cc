@@ -122,6 +122,24 @@ struct Document {
   int line_offset = 0;
 };
 
+// True when a chunk holds more than comments, blank lines and `%` directives; a directive
+// belongs to the document its `---` starts, so such a chunk is not cut off on its own.
+bool has_content(std::string_view chunk) {
+  std::size_t pos = 0;
+  while (pos < chunk.size()) {
+    std::size_t end = chunk.find('\n', pos);
+    if (end == std::string_view::npos) end = chunk.size();
+    std::string_view line = chunk.substr(pos, end - pos);
+    std::size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] != '#' && line[first] != '%' &&
+        !(line.starts_with("---") && first == 0 && line.find_first_not_of("- \t\r") == std::string_view::npos)) {
+      return true;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
+
 // Splits at `---` lines. A `---` at column 0 always starts a new document in YAML (block
 // scalar content is indented), so parsing each chunk alone keeps one broken document from
 // hiding the others.
@@ -136,7 +154,7 @@ std::vector<Document> split_documents(std::string_view text) {
     std::string_view l = text.substr(pos, end - pos);
     bool marker = l.starts_with("---") &&
                   (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
-    if (marker && pos > chunk_start) {
+    if (marker && pos > chunk_start && has_content(text.substr(chunk_start, pos - chunk_start))) {
       out.push_back({text.substr(chunk_start, pos - chunk_start), chunk_line});
       chunk_start = pos;
       chunk_line = line;

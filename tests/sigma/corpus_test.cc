@@ -68,5 +68,15 @@ TEST(CorpusPlaceholderTest, WithoutPlaceholdersEveryExpandRuleFailsNamingIt) {
   EXPECT_TRUE(rules.empty());
 }
 
+TEST(CorpusPlaceholderTest, EmergingThreatsExpandRulesNeedKnownCdcs) {
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  std::size_t failed = Loader().load_path(kCorpus / "rules-emerging-threats", rules, diags);
+  EXPECT_EQ(failed, 2u);
+  for (const Diagnostic& d : diags.items()) {
+    EXPECT_EQ(d.message, "unresolved placeholder '%known_cdcs%'") << d.to_string();
+  }
+}
+
 }  // namespace
 }  // namespace rasid::sigma

@@ -118,6 +118,60 @@ TEST(LoaderTest, EmptyTrailingDocumentIsIgnored) {
   EXPECT_TRUE(diags.empty());
 }
 
+TEST(LoaderTest, DirectiveStaysWithItsDocument) {
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  EXPECT_EQ(testing::load("%YAML 1.2\n---\ntitle: t\nlogsource: {product: x}\n"
+                          "detection: {s: {a: 1}, condition: s}\n",
+                          rules, diags),
+            0u);
+  EXPECT_EQ(rules.size(), 1u);
+  for (const Diagnostic& d : diags.items()) ADD_FAILURE() << d.to_string();
+}
+
+TEST(LoaderTest, DeepFlowNestingIsRefused) {
+  std::string text = "title: deep\nlogsource: {product: x}\ndetection: " + std::string(500, '[') +
+                     std::string(500, ']') + "\n";
+  EXPECT_EQ(testing::diagnostic(text), "test.yml:1:1: deep: document nests deeper than 64 levels");
+}
+
+TEST(LoaderTest, DeepBlockNestingIsRefused) {
+  std::string text = "title: deep\ndetection:\n";
+  for (int i = 0; i < 200; ++i) text += "- ";
+  text += "x\n";
+  EXPECT_EQ(testing::diagnostic(text), "test.yml:1:1: deep: document nests deeper than 64 levels");
+}
+
+TEST(LoaderTest, BracketsInQuotedValuesDoNotCountAsNesting) {
+  std::string value = "'" + std::string(100, '{') + "'";
+  FieldItem it = testing::item("F|contains: " + value);
+  EXPECT_EQ(it.predicates.size(), 1u);
+}
+
+TEST(LoaderTest, HugeTextIsRefused) {
+  std::string text(9u << 20, ' ');
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  EXPECT_EQ(testing::load(text, rules, diags), 1u);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].message, "file is larger than 8388608 bytes");
+}
+
+TEST(LoaderTest, UnreadableFile) {
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  EXPECT_EQ(Loader().load_file("tests/testdata/no-such-rule.yml", rules, diags), 1u);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].to_string(), "tests/testdata/no-such-rule.yml: cannot read file");
+}
+
+TEST(LoaderTest, CustomKeysAreIgnored) {
+  Rule r = testing::load_rule(
+      "title: t\nx-custom: {a: [1, 2]}\nlogsource: {product: x, custom: y}\n"
+      "detection: {s: {a: 1}, condition: s}\n");
+  EXPECT_EQ(r.title, "t");
+}
+
 TEST(LoaderTest, LoadsSpecCorrelationExamples) {
   std::vector<Rule> rules;
   Diagnostics diags;
