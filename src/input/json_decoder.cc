@@ -209,57 +209,82 @@ struct JsonDecoder::Impl {
 
   // -------------------------------------------------------------------- flat form
 
+  // The key of `field`. A key without escapes is read in place from the record (no copy into
+  // the parser's string buffer); keys are only looked up or copied, never kept in the event.
+  Status key_of(ondemand::field& field, std::string_view& key) {
+    const char* begin = field.key().raw();
+    const char* p = begin;
+    // Stage 1 found the closing quote of every string, so this stops inside the record.
+    while (*p != '"' && *p != '\\') ++p;
+    if (*p == '"') {
+      key = std::string_view(begin, static_cast<std::size_t>(p - begin));
+      return ok();
+    }
+    if (auto e = field.unescaped_key().get(key)) return json_error(e);
+    return ok();
+  }
+
+  // Walks the fields of `obj`, whose dotted name is path[0, base) (base 0: the record).
   template <typename Sink>
-  Status walk_object(ondemand::object obj, Sink& sink, int depth) {
-    const std::size_t base = path.size();
+  Status walk_object(ondemand::object obj, std::size_t base, Sink& sink, int depth) {
     for (auto field_result : obj) {
       ondemand::field field;
       if (auto e = std::move(field_result).get(field)) return json_error(e);
       std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return json_error(e);
-      path.resize(base);
-      if (base != 0) path.push_back('.');
-      path.append(key);
-      if (auto st = walk_value(field.value(), sink, depth); !st) return st;
+      if (auto st = key_of(field, key); !st) return st;
+      std::string_view name = key;
+      if (base != 0) {
+        path.resize(base);
+        path.push_back('.');
+        path.append(key);
+        name = path;
+      }
+      if (auto st = walk_value(field.value(), name, sink, depth); !st) return st;
     }
-    path.resize(base);
     return ok();
   }
 
+  // Decodes the value of field `name` (a view of the key itself, or of `path`).
   template <typename Sink>
-  Status walk_value(ondemand::value value, Sink& sink, int depth) {
+  Status walk_value(ondemand::value value, std::string_view name, Sink& sink, int depth) {
     ondemand::json_type type;
     if (auto e = value.type().get(type)) return json_error(e);
     switch (type) {
       case ondemand::json_type::object: {
-        if (depth >= kMaxNesting || !sink.wants_below(path)) return ok();
+        if (depth >= kMaxNesting || !sink.wants_below(name)) return ok();
         ondemand::object obj;
         if (auto e = value.get_object().get(obj)) return json_error(e);
-        return walk_object(obj, sink, depth + 1);
+        if (name.data() != path.data()) path.assign(name);
+        return walk_object(obj, name.size(), sink, depth + 1);
       }
       case ondemand::json_type::array: {
         // Each element is one more value of the same field; objects inside keep the prefix.
         if (depth >= kMaxNesting) return ok();
-        if (!sink.wants(sink.lookup(path)) && !sink.wants_below(path)) return ok();
+        if (!sink.wants(sink.lookup(name)) && !sink.wants_below(name)) return ok();
         ondemand::array arr;
         if (auto e = value.get_array().get(arr)) return json_error(e);
+        if (name.data() != path.data()) path.assign(name);
+        const std::size_t len = name.size();
         for (auto element : arr) {
           ondemand::value v;
           if (auto e = std::move(element).get(v)) return json_error(e);
-          if (auto st = walk_value(v, sink, depth + 1); !st) return st;
+          path.resize(len);  // an object element extended (and may have moved) the path
+          if (auto st = walk_value(v, std::string_view(path.data(), len), sink, depth + 1); !st) {
+            return st;
+          }
         }
         return ok();
       }
       default:
         break;
     }
-    FieldId id = sink.lookup(path);
+    FieldId id = sink.lookup(name);
     if (!sink.wants(id)) return ok();
     ValueKind kind = ValueKind::kNull;
     std::string_view text;
     if (auto st = scalar(value, type, kind, text); !st) return st;
     if (kind == ValueKind::kInt || kind == ValueKind::kFloat) text = sink.keep(text);
-    sink.add(path, id, kind, text);
+    sink.add(name, id, kind, text);
     return ok();
   }
 
@@ -315,7 +340,7 @@ struct JsonDecoder::Impl {
         ondemand::field f;
         if (auto e = std::move(fr).get(f)) return json_error(e);
         std::string_view key;
-        if (auto e = f.unescaped_key().get(key)) return json_error(e);
+        if (auto st = key_of(f, key); !st) return st;
         if (key == "#text") {
           if (auto st = element_text(f.value(), guid, out, depth + 1); !st) return st;
         }
@@ -361,7 +386,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       if (key != "#attributes") continue;
       ondemand::value attrs = f.value();
       ondemand::json_type at;
@@ -373,7 +398,7 @@ struct JsonDecoder::Impl {
         ondemand::field a;
         if (auto e = std::move(ar).get(a)) return json_error(e);
         std::string_view akey;
-        if (auto e = a.unescaped_key().get(akey)) return json_error(e);
+        if (auto st = key_of(a, akey); !st) return st;
         if (akey != name) continue;
         if (auto st = element_text(a.value(), false, out, 1); !st) return st;
         found = true;
@@ -397,7 +422,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       std::string_view text;
       bool found = false;
       if (key == "EventID" || key == "EventRecordID" || key == "Level") {
@@ -540,7 +565,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       if (key == "#attributes") {
         if (auto st = attributes(tag, f.value(), data_name); !st) return st;
       } else if (key == "#text") {
@@ -566,7 +591,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       if (key.substr(0, 5) == "xmlns") continue;
       std::string_view text;
       if (auto st = element_text(f.value(), true, text, 1); !st) return st;
@@ -590,7 +615,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       if (key == "#attributes") continue;
       if (key == "Data") {
         if (auto st = unnamed_data(f.value()); !st) return st;
@@ -662,7 +687,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       if (key == "#attributes") {
         ondemand::value attrs = f.value();
         ondemand::object aobj;
@@ -671,7 +696,7 @@ struct JsonDecoder::Impl {
           ondemand::field a;
           if (auto e = std::move(ar).get(a)) return json_error(e);
           std::string_view akey;
-          if (auto e = a.unescaped_key().get(akey)) return json_error(e);
+          if (auto st = key_of(a, akey); !st) return st;
           if (akey == "Name") {
             if (auto st = element_text(a.value(), false, name, depth + 1); !st) return st;
           }
@@ -711,7 +736,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       if (key == "#attributes") continue;
       if (key == "#text") {
         std::string_view text;
@@ -741,7 +766,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       if (!nested) {
         if (key == "#attributes") continue;
         if (key != "System") return ok();
@@ -798,7 +823,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return json_error(e);
+      if (auto st = key_of(f, key); !st) return st;
       if (first && key == "Event") {
         first = false;
         bool nested = false;
@@ -808,14 +833,13 @@ struct JsonDecoder::Impl {
         break;
       }
       first = false;
-      path.assign(key);
-      if (auto st = walk_value(f.value(), sink, 1); !st) return st;
+      if (auto st = walk_value(f.value(), key, sink, 1); !st) return st;
     }
     if (rewound) {
       doc.rewind();
       path.clear();
       if (auto e = doc.get_object().get(obj)) return json_error(e);
-      if (auto st = walk_object(obj, sink, 1); !st) return st;
+      if (auto st = walk_object(obj, 0, sink, 1); !st) return st;
     }
     // current_location() fails with OUT_OF_BOUNDS exactly when every token was consumed.
     const char* rest = nullptr;
