@@ -64,7 +64,7 @@ std::string_view level_color(sigma::Level level) {
 // Fields worth showing in one table line, in order of preference. The rule's own `fields`
 // list comes first when it has one.
 constexpr std::string_view kKeyFields[] = {
-    "CommandLine", "Image", "TargetFilename", "TargetObject", "Details", "ImageLoaded",
+    "CommandLine", "Image", "NewProcessName", "TargetFilename", "TargetObject", "Details", "ImageLoaded",
     "DestinationIp", "DestinationPort", "QueryName", "TargetUserName", "IpAddress",
     "ServiceName", "ImagePath", "ScriptBlockText", "PipeName", "TargetImage", "Data"};
 

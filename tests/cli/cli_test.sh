@@ -71,11 +71,11 @@ case $case_name in
     grep -q -- '--rules' "$tmp/out" || fail "hunt --help does not explain --rules"
     ;;
   malformed_lines_are_reported)
-    { head -3 demo/logs/workstations.jsonl; echo '{"EventID": 1, broken'; tail -n +4 demo/logs/workstations.jsonl; } >"$tmp/bad.jsonl"
+    { head -3 demo/logs/corp-2026-11-17.jsonl; echo '{"EventID": 1, broken'; tail -n +4 demo/logs/corp-2026-11-17.jsonl; } >"$tmp/bad.jsonl"
     expect_status 0 "$rasid" hunt "$tmp/bad.jsonl" --rules demo/rules --format jsonl
     grep -q "bad.jsonl:4:" "$tmp/err" || fail "malformed line 4 not reported with file:line"
     grep -q "1 malformed" "$tmp/err" || fail "malformed line not counted"
-    "$rasid" hunt demo/logs/workstations.jsonl --rules demo/rules --format jsonl -q >"$tmp/good"
+    "$rasid" hunt demo/logs/corp-2026-11-17.jsonl --rules demo/rules --format jsonl -q >"$tmp/good"
     [ "$(wc -l <"$tmp/out")" = "$(wc -l <"$tmp/good")" ] || fail "a malformed line lost other alerts"
     ;;
   time_window)
