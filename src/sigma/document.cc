@@ -105,7 +105,10 @@ std::optional<double> plain_number(const YAML::Node& node, std::string* canonica
     auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value, base);
     if (ec == std::errc() && end == body.data() + body.size()) {
       if (negative) value = -value;
-      if (canonical) *canonical = std::to_string(value);
+      // Leading zeros are kept as written: `00000429` in a registry rule means that text
+      // (PyYAML, hence pySigma, reads it as a string too), not 429.
+      bool leading_zero = base == 10 && body.size() > 1 && body.front() == '0';
+      if (canonical) *canonical = leading_zero ? std::string(s) : std::to_string(value);
       return static_cast<double>(value);
     }
     // Too large for 64 bits: keep the digits as written.

@@ -140,9 +140,11 @@ bool has_content(std::string_view chunk) {
   return false;
 }
 
-// Splits at `---` lines. A `---` at column 0 always starts a new document in YAML (block
-// scalar content is indented), so parsing each chunk alone keeps one broken document from
-// hiding the others.
+// Splits at `---` lines and after `...` lines. At column 0 these always delimit documents in
+// YAML (block scalar content is indented), so each chunk holds at most one document and is
+// parsed alone: one broken document cannot hide the others, and yaml-cpp's LoadAll is never
+// needed (in 0.7 it loops forever, allocating, when a root flow node or quoted scalar is
+// followed by `,`, e.g. `[m], x`; found by fuzzing).
 std::vector<Document> split_documents(std::string_view text) {
   std::vector<Document> out;
   std::size_t chunk_start = 0;
@@ -159,8 +161,16 @@ std::vector<Document> split_documents(std::string_view text) {
       chunk_start = pos;
       chunk_line = line;
     }
+    bool end_marker = l.starts_with("...") &&
+                      (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
     pos = end + 1;
     ++line;
+    if (end_marker) {  // `...` ends a document; what follows is the next one
+      std::size_t stop = std::min(pos, text.size());
+      out.push_back({text.substr(chunk_start, stop - chunk_start), chunk_line});
+      chunk_start = stop;
+      chunk_line = line;
+    }
   }
   if (chunk_start < text.size()) out.push_back({text.substr(chunk_start), chunk_line});
   return out;
@@ -362,7 +372,7 @@ std::size_t load_chunk(const Document& doc, const std::string& origin, const Loa
   }
   std::vector<YAML::Node> roots;
   try {
-    roots = YAML::LoadAll(std::string(doc.text));
+    roots.push_back(YAML::Load(std::string(doc.text)));
   } catch (const YAML::Exception& e) {
     Location where = ctx.fallback;
     if (!e.mark.is_null()) where = Location{origin, e.mark.line + 1 + doc.line_offset, e.mark.column + 1};

@@ -129,6 +129,28 @@ TEST(LoaderTest, DirectiveStaysWithItsDocument) {
   for (const Diagnostic& d : diags.items()) ADD_FAILURE() << d.to_string();
 }
 
+TEST(LoaderTest, RootFlowNodeFollowedByCommaDoesNotHang) {
+  // yaml-cpp 0.7's LoadAll loops forever on this (found by fuzzing).
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  EXPECT_EQ(testing::load("[m], x\n", rules, diags), 1u);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].to_string(), "test.yml:1:1: document is not a map");
+}
+
+TEST(LoaderTest, DocumentEndMarkerSeparatesDocuments) {
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  EXPECT_EQ(testing::load("title: a\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}\n"
+                          "...\n"
+                          "title: b\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}\n",
+                          rules, diags),
+            0u);
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[1].title, "b");
+  EXPECT_EQ(rules[1].where.line, 5);
+}
+
 TEST(LoaderTest, DeepFlowNestingIsRefused) {
   std::string text = "title: deep\nlogsource: {product: x}\ndetection: " + std::string(500, '[') +
                      std::string(500, ']') + "\n";

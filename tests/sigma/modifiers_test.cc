@@ -52,6 +52,7 @@ TEST(ModifierTest, EmptyStringIsEmptyGlob) {
 }
 TEST(ModifierTest, IntegerIsCanonicalText) { EXPECT_EQ(globs("EventID: 4688"), V{"4688"}); }
 TEST(ModifierTest, HexIntegerIsDecimalText) { EXPECT_EQ(globs("F: 0x10"), V{"16"}); }
+TEST(ModifierTest, LeadingZerosAreKept) { EXPECT_EQ(globs("F|contains: 00000429"), V{"*00000429*"}); }
 TEST(ModifierTest, QuotedNumberStaysText) { EXPECT_EQ(globs("F: '0x10'"), V{"0x10"}); }
 TEST(ModifierTest, FloatIsCanonicalText) { EXPECT_EQ(globs("F: 1.50"), V{"1.5"}); }
 TEST(ModifierTest, BoolIsCanonicalText) { EXPECT_EQ(globs("Signed: True"), V{"true"}); }
