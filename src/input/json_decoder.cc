@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <initializer_list>
 #include <simdjson.h>
@@ -106,18 +107,59 @@ bool is_bare_guid(std::string_view s) {
   return true;
 }
 
+// ---------------------------------------------------------------------------- key cache
+
+// Remembers which FieldId a key had, so the keys every record repeats skip the table's hash
+// lookup (about a fifth of decode time otherwise). Only hits are cached, and each is checked
+// against the table itself (name(id) == key), so a cached entry can never give a wrong id,
+// even if a different table comes along. Misses are not cached: with no identity or
+// generation on FieldTable, a new table at the address of a freed one would make a cached
+// "absent" silently wrong.
+class KeyCache {
+ public:
+  [[nodiscard]] FieldId find(const event::FieldTable& table, std::string_view key) {
+    FieldId& slot = slots_[index(key)];
+    if (slot < table.size() && table.name(slot) == key) return slot;
+    FieldId id = table.find(key);
+    if (id != event::kNoField) slot = id;
+    return id;
+  }
+
+ private:
+  static std::size_t index(std::string_view key) {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    const std::size_t n = key.size();
+    if (n >= 8) {
+      std::memcpy(&a, key.data(), 8);
+      std::memcpy(&b, key.data() + n - 8, 8);
+    } else {
+      std::memcpy(&a, key.data(), n);
+    }
+    std::uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + n) * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<std::size_t>(h >> (64 - kBits));
+  }
+  static constexpr int kBits = 9;  // 512 slots: more than the distinct keys of most sources
+  std::array<FieldId, std::size_t{1} << kBits> slots_ = make_empty();
+  static std::array<FieldId, std::size_t{1} << kBits> make_empty() {
+    std::array<FieldId, std::size_t{1} << kBits> a{};
+    a.fill(event::kNoField);
+    return a;
+  }
+};
+
 // ---------------------------------------------------------------------------- sinks
 
 // Where decoded values go. EventSink keeps only the fields of the event's table (and all
 // values as keywords when asked); FullSink keeps everything, for output.
 class EventSink {
  public:
-  explicit EventSink(event::Event& e)
-      : event_(e), table_(*e.table()), all_(table_.collect_all_values()) {}
+  EventSink(event::Event& e, KeyCache& cache)
+      : event_(e), table_(*e.table()), cache_(cache), all_(table_.collect_all_values()) {}
   [[nodiscard]] bool wants_below(std::string_view prefix) const {
     return all_ || table_.has_prefix(prefix);
   }
-  [[nodiscard]] FieldId lookup(std::string_view name) const { return table_.find(name); }
+  [[nodiscard]] FieldId lookup(std::string_view name) { return cache_.find(table_, name); }
   [[nodiscard]] bool wants(FieldId id) const { return all_ || id != event::kNoField; }
   // `text` must live until the next decode.
   void add(std::string_view /*name*/, FieldId id, ValueKind kind, std::string_view text) {
@@ -130,6 +172,7 @@ class EventSink {
  private:
   event::Event& event_;
   const event::FieldTable& table_;
+  KeyCache& cache_;
   bool all_;
 };
 
@@ -154,6 +197,7 @@ class FullSink {
 
 struct JsonDecoder::Impl {
   ondemand::parser parser;
+  KeyCache keys;
   std::string_view input;   // the record being decoded (for error offsets)
   ondemand::document doc;
   bool doc_valid = false;   // `doc` refers to the current record (stale after a failed iterate)
@@ -211,27 +255,41 @@ struct JsonDecoder::Impl {
 
   // The key of `field`. A key without escapes is read in place from the record (no copy into
   // the parser's string buffer); keys are only looked up or copied, never kept in the event.
-  Status key_of(ondemand::field& field, std::string_view& key) {
+  simdjson::error_code key_of(ondemand::field& field, std::string_view& key) {
     const char* begin = field.key().raw();
     const char* p = begin;
-    // Stage 1 found the closing quote of every string, so this stops inside the record.
-    while (*p != '"' && *p != '\\') ++p;
+    // Eight bytes at a time: the lowest byte that is '"' or '\\' ends the scan. Reading past
+    // the key is safe: stage 1 found the closing quote inside the record, and the record is
+    // followed by SIMDJSON_PADDING readable bytes.
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+    for (;;) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      std::uint64_t q = w ^ (kOnes * '"');
+      std::uint64_t b = w ^ (kOnes * '\\');
+      std::uint64_t hit = ((q - kOnes) & ~q & kHighs) | ((b - kOnes) & ~b & kHighs);
+      if (hit != 0) {
+        p += __builtin_ctzll(hit) / 8;
+        break;
+      }
+      p += 8;
+    }
     if (*p == '"') {
       key = std::string_view(begin, static_cast<std::size_t>(p - begin));
-      return ok();
+      return simdjson::SUCCESS;
     }
-    if (auto e = field.unescaped_key().get(key)) return json_error(e);
-    return ok();
+    return field.unescaped_key().get(key);
   }
 
   // Walks the fields of `obj`, whose dotted name is path[0, base) (base 0: the record).
   template <typename Sink>
-  Status walk_object(ondemand::object obj, std::size_t base, Sink& sink, int depth) {
+  simdjson::error_code walk_object(ondemand::object obj, std::size_t base, Sink& sink, int depth) {
     for (auto field_result : obj) {
       ondemand::field field;
-      if (auto e = std::move(field_result).get(field)) return json_error(e);
+      if (auto e = std::move(field_result).get(field)) return e;
       std::string_view key;
-      if (auto st = key_of(field, key); !st) return st;
+      if (auto e = key_of(field, key)) return e;
       std::string_view name = key;
       if (base != 0) {
         path.resize(base);
@@ -239,86 +297,84 @@ struct JsonDecoder::Impl {
         path.append(key);
         name = path;
       }
-      if (auto st = walk_value(field.value(), name, sink, depth); !st) return st;
+      if (auto e = walk_value(field.value(), name, sink, depth)) return e;
     }
-    return ok();
+    return simdjson::SUCCESS;
   }
 
   // Decodes the value of field `name` (a view of the key itself, or of `path`).
   template <typename Sink>
-  Status walk_value(ondemand::value value, std::string_view name, Sink& sink, int depth) {
+  simdjson::error_code walk_value(ondemand::value value, std::string_view name, Sink& sink, int depth) {
     ondemand::json_type type;
-    if (auto e = value.type().get(type)) return json_error(e);
+    if (auto e = value.type().get(type)) return e;
     switch (type) {
       case ondemand::json_type::object: {
-        if (depth >= kMaxNesting || !sink.wants_below(name)) return ok();
+        if (depth >= kMaxNesting || !sink.wants_below(name)) return simdjson::SUCCESS;
         ondemand::object obj;
-        if (auto e = value.get_object().get(obj)) return json_error(e);
+        if (auto e = value.get_object().get(obj)) return e;
         if (name.data() != path.data()) path.assign(name);
         return walk_object(obj, name.size(), sink, depth + 1);
       }
       case ondemand::json_type::array: {
         // Each element is one more value of the same field; objects inside keep the prefix.
-        if (depth >= kMaxNesting) return ok();
-        if (!sink.wants(sink.lookup(name)) && !sink.wants_below(name)) return ok();
+        if (depth >= kMaxNesting) return simdjson::SUCCESS;
+        if (!sink.wants(sink.lookup(name)) && !sink.wants_below(name)) return simdjson::SUCCESS;
         ondemand::array arr;
-        if (auto e = value.get_array().get(arr)) return json_error(e);
+        if (auto e = value.get_array().get(arr)) return e;
         if (name.data() != path.data()) path.assign(name);
         const std::size_t len = name.size();
         for (auto element : arr) {
           ondemand::value v;
-          if (auto e = std::move(element).get(v)) return json_error(e);
+          if (auto e = std::move(element).get(v)) return e;
           path.resize(len);  // an object element extended (and may have moved) the path
-          if (auto st = walk_value(v, std::string_view(path.data(), len), sink, depth + 1); !st) {
-            return st;
-          }
+          if (auto e = walk_value(v, std::string_view(path.data(), len), sink, depth + 1)) return e;
         }
-        return ok();
+        return simdjson::SUCCESS;
       }
       default:
         break;
     }
     FieldId id = sink.lookup(name);
-    if (!sink.wants(id)) return ok();
+    if (!sink.wants(id)) return simdjson::SUCCESS;
     ValueKind kind = ValueKind::kNull;
     std::string_view text;
-    if (auto st = scalar(value, type, kind, text); !st) return st;
+    if (auto e = scalar(value, type, kind, text)) return e;
     if (kind == ValueKind::kInt || kind == ValueKind::kFloat) text = sink.keep(text);
     sink.add(name, id, kind, text);
-    return ok();
+    return simdjson::SUCCESS;
   }
 
   // Canonical text of a scalar. Strings point into the parser's string buffer (valid until
   // the next document), numbers into the record itself.
-  Status scalar(ondemand::value& value, ondemand::json_type type, ValueKind& kind,
+  simdjson::error_code scalar(ondemand::value& value, ondemand::json_type type, ValueKind& kind,
                 std::string_view& text) {
     switch (type) {
       case ondemand::json_type::string:
         kind = ValueKind::kString;
-        if (auto e = value.get_string().get(text)) return json_error(e);
-        return ok();
+        if (auto e = value.get_string().get(text)) return e;
+        return simdjson::SUCCESS;
       case ondemand::json_type::number: {
         text = trim(value.raw_json_token());
-        if (!classify_number(text, kind)) return json_error(simdjson::NUMBER_ERROR);
-        return ok();
+        if (!classify_number(text, kind)) return simdjson::NUMBER_ERROR;
+        return simdjson::SUCCESS;
       }
       case ondemand::json_type::boolean: {
         bool b = false;
-        if (auto e = value.get_bool().get(b)) return json_error(e);
+        if (auto e = value.get_bool().get(b)) return e;
         kind = ValueKind::kBool;
         text = b ? "true" : "false";
-        return ok();
+        return simdjson::SUCCESS;
       }
       case ondemand::json_type::null: {
         bool is_null = false;
-        if (auto e = value.is_null().get(is_null)) return json_error(e);
-        if (!is_null) return json_error(simdjson::N_ATOM_ERROR);
+        if (auto e = value.is_null().get(is_null)) return e;
+        if (!is_null) return simdjson::N_ATOM_ERROR;
         kind = ValueKind::kNull;
         text = {};
-        return ok();
+        return simdjson::SUCCESS;
       }
       default:
-        return json_error(simdjson::INCORRECT_TYPE);
+        return simdjson::INCORRECT_TYPE;
     }
   }
 
@@ -340,7 +396,7 @@ struct JsonDecoder::Impl {
         ondemand::field f;
         if (auto e = std::move(fr).get(f)) return json_error(e);
         std::string_view key;
-        if (auto st = key_of(f, key); !st) return st;
+        if (auto e = key_of(f, key)) return json_error(e);
         if (key == "#text") {
           if (auto st = element_text(f.value(), guid, out, depth + 1); !st) return st;
         }
@@ -364,7 +420,7 @@ struct JsonDecoder::Impl {
       return ok();
     }
     ValueKind kind = ValueKind::kNull;
-    if (auto st = scalar(value, type, kind, out); !st) return st;
+    if (auto e = scalar(value, type, kind, out)) return json_error(e);
     if (kind == ValueKind::kInt || kind == ValueKind::kFloat) {
       out = compose({out});
     } else if (guid && kind == ValueKind::kString && is_bare_guid(out)) {
@@ -386,7 +442,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       if (key != "#attributes") continue;
       ondemand::value attrs = f.value();
       ondemand::json_type at;
@@ -398,7 +454,7 @@ struct JsonDecoder::Impl {
         ondemand::field a;
         if (auto e = std::move(ar).get(a)) return json_error(e);
         std::string_view akey;
-        if (auto st = key_of(a, akey); !st) return st;
+        if (auto e = key_of(a, akey)) return json_error(e);
         if (akey != name) continue;
         if (auto st = element_text(a.value(), false, out, 1); !st) return st;
         found = true;
@@ -422,7 +478,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       std::string_view text;
       bool found = false;
       if (key == "EventID" || key == "EventRecordID" || key == "Level") {
@@ -565,7 +621,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       if (key == "#attributes") {
         if (auto st = attributes(tag, f.value(), data_name); !st) return st;
       } else if (key == "#text") {
@@ -591,7 +647,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       if (key.substr(0, 5) == "xmlns") continue;
       std::string_view text;
       if (auto st = element_text(f.value(), true, text, 1); !st) return st;
@@ -615,7 +671,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       if (key == "#attributes") continue;
       if (key == "Data") {
         if (auto st = unnamed_data(f.value()); !st) return st;
@@ -687,7 +743,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       if (key == "#attributes") {
         ondemand::value attrs = f.value();
         ondemand::object aobj;
@@ -696,7 +752,7 @@ struct JsonDecoder::Impl {
           ondemand::field a;
           if (auto e = std::move(ar).get(a)) return json_error(e);
           std::string_view akey;
-          if (auto st = key_of(a, akey); !st) return st;
+          if (auto e = key_of(a, akey)) return json_error(e);
           if (akey == "Name") {
             if (auto st = element_text(a.value(), false, name, depth + 1); !st) return st;
           }
@@ -736,7 +792,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       if (key == "#attributes") continue;
       if (key == "#text") {
         std::string_view text;
@@ -766,7 +822,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       if (!nested) {
         if (key == "#attributes") continue;
         if (key != "System") return ok();
@@ -823,7 +879,7 @@ struct JsonDecoder::Impl {
       ondemand::field f;
       if (auto e = std::move(fr).get(f)) return json_error(e);
       std::string_view key;
-      if (auto st = key_of(f, key); !st) return st;
+      if (auto e = key_of(f, key)) return json_error(e);
       if (first && key == "Event") {
         first = false;
         bool nested = false;
@@ -833,13 +889,13 @@ struct JsonDecoder::Impl {
         break;
       }
       first = false;
-      if (auto st = walk_value(f.value(), key, sink, 1); !st) return st;
+      if (auto e = walk_value(f.value(), key, sink, 1)) return json_error(e);
     }
     if (rewound) {
       doc.rewind();
       path.clear();
       if (auto e = doc.get_object().get(obj)) return json_error(e);
-      if (auto st = walk_object(obj, 0, sink, 1); !st) return st;
+      if (auto e = walk_object(obj, 0, sink, 1)) return json_error(e);
     }
     // current_location() fails with OUT_OF_BOUNDS exactly when every token was consumed.
     const char* rest = nullptr;
@@ -860,7 +916,7 @@ Status JsonDecoder::decode(std::string_view text, event::Event& event) {
   if (event.table() == nullptr) {
     return fail(ErrorCode::kInvalidArgument, "event was not reset against a field table");
   }
-  EventSink sink(event);
+  EventSink sink(event, impl_->keys);
   return impl_->decode_record(text, sink);
 }
 
