@@ -319,6 +319,12 @@ Outcome parse_document(const YAML::Node& root, Rule& rule, const DocContext& ctx
   }
   rule.where = location_of(root, ctx);
   rule.where.column = 0;
+  // Known before anything can fail, so every diagnostic of this document names the rule.
+  for (auto [key, field] : {std::pair<std::string_view, std::string*>{"id", &rule.id},
+                            {"title", &rule.title}}) {
+    YAML::Node node = find_key(root, key);
+    if (node.IsScalar()) *field = node.Scalar();
+  }
   Outcome meta = parse_metadata(root, rule, ctx);
   if (!meta) return meta;
 
