@@ -38,6 +38,18 @@ constexpr char kBom[] = "\xEF\xBB\xBF";
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// Bytes the stream scanner must look at, inside a value and inside a string; every other byte
+// is skipped by a table lookup (pretty-printed documents are mostly blanks and string text).
+struct ByteClass {
+  bool in_value[256] = {};
+  bool in_string[256] = {};
+  constexpr ByteClass() {
+    for (unsigned char c : {'"', '{', '}', '[', ']', '\n'}) in_value[c] = true;
+    for (unsigned char c : {'"', '\\', '\n'}) in_string[c] = true;
+  }
+};
+constexpr ByteClass kByteClass;
+
 // ---------------------------------------------------------------------------- byte sources
 
 // A stream of bytes: a file descriptor, a string, or a gzip stream over either.
@@ -419,10 +431,8 @@ class Framer {
       }
       if (in_string_) {
         // Jump to the next quote, backslash or newline: string bodies are most of the bytes.
-        while (pos_ < n && !escaped_) {
-          char d = buf[pos_];
-          if (d == '"' || d == '\\' || d == '\n') break;
-          ++pos_;
+        if (!escaped_) {
+          while (pos_ < n && !kByteClass.in_string[static_cast<unsigned char>(buf[pos_])]) ++pos_;
         }
         if (pos_ == n) break;
         char d = buf[pos_];
@@ -445,6 +455,11 @@ class Framer {
           in_string_ = false;
         }
         ++pos_;
+        continue;
+      }
+      if (!kByteClass.in_value[static_cast<unsigned char>(c)]) {
+        ++pos_;
+        while (pos_ < n && !kByteClass.in_value[static_cast<unsigned char>(buf[pos_])]) ++pos_;
         continue;
       }
       if (c == '"') {
