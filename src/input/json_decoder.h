@@ -9,8 +9,11 @@
 //           with "#attributes" and "#text"; normalized to the flat names (Provider_Name,
 //           TimeCreated from SystemTime, Security_UserID, EventData keys at top level,
 //           unnamed Data joined with "\n", UserData leaves, collisions as EventData_<key>).
-// One decoder per thread (it owns a simdjson parser). Never throws.
+// One decoder per thread (it owns a simdjson parser and a cache of field ids). Never throws.
+// Records must be padded: simdjson::SIMDJSON_PADDING readable bytes after the text, as
+// RecordBatch guarantees.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,9 +45,12 @@ class JsonDecoder {
   // its field table. String views in the event point into the decoder's buffers or the
   // event's arena, valid until the next decode or event reset. A malformed record is a kParse
   // error whose message says what and where (byte offset) and leaves `event` partially filled.
+  // Like simdjson On-Demand, only what is read is validated: a malformed value inside a field
+  // the table does not know may go unnoticed. kInvalidArgument if `event` has no table.
   [[nodiscard]] Status decode(std::string_view text, event::Event& event);
 
-  // Decodes every field of `text` (flattened and normalized as above) for output.
+  // Decodes every field of `text` (flattened and normalized as above) for output; validates
+  // every value up to 64 levels deep.
   [[nodiscard]] Result<FlatObject> decode_full(std::string_view text);
 
  private:

@@ -14,7 +14,6 @@
 namespace rasid::input {
 
 void RecordBatch::clear() {
-  input = 0;
   sequence = 0;
   buffer.clear();
   records.clear();

@@ -40,6 +40,8 @@ struct RecordBatch {
   std::vector<InputProblem> problems;
   std::uint64_t bytes = 0;        // input bytes (compressed size for gzip) this batch covers
 
+  // Empties the batch for reuse, keeping the buffer's capacity. `input` is the caller's label
+  // and is kept, so it can be set once per reader.
   void clear();
 };
 
@@ -54,7 +56,10 @@ class RecordReader {
 
   // Fills `batch` (cleared first) with up to about `max_bytes` of records. Returns false when
   // the input is exhausted and the batch is empty; an I/O or decompression failure is an
-  // error (records already returned stay valid).
+  // error (records already returned stay valid). The input is read in blocks of
+  // min(max_bytes, 4 MiB); a record longer than the batch makes the buffer grow until it is
+  // complete (up to 256 MiB: a longer record is skipped with a problem). A batch may hold only
+  // problems, or nothing at all when the last bytes were blank.
   [[nodiscard]] virtual Result<bool> next_batch(RecordBatch& batch, std::size_t max_bytes) = 0;
 
   // Bytes of the input consumed so far (on disk: compressed bytes for gzip).

@@ -385,5 +385,38 @@ TEST(JsonDecoderTest, DecoderIsReusableAcrossRecordsAndShapes) {
   }
 }
 
+TEST(JsonDecoderTest, OneDecoderOverSeveralFieldTables) {
+  // The decoder caches the ids of repeated keys; a different table (another ruleset) must
+  // never see the ids of the previous one.
+  JsonDecoder decoder;
+  std::string storage;
+  auto text = padded(storage, R"({"a":"1","b":"2","c":"3"})");
+  for (int round = 0; round < 3; ++round) {
+    FieldTable first;
+    first.intern("a");
+    first.intern("b");
+    FieldTable second;
+    second.intern("c");
+    second.intern("b");
+    second.intern("zz");
+    Event e;
+    for (FieldTable* t : {&first, &second, &first}) {
+      e.reset(*t);
+      ASSERT_TRUE(decoder.decode(text, e));
+      for (std::size_t id = 0; id < t->size(); ++id) {
+        const auto* v = e.first(static_cast<event::FieldId>(id));
+        if (t->name(static_cast<event::FieldId>(id)) == "zz") {
+          EXPECT_EQ(v, nullptr);
+        } else {
+          ASSERT_NE(v, nullptr);
+          EXPECT_EQ(v->text, t->name(static_cast<event::FieldId>(id)) == "a"   ? "1"
+                             : t->name(static_cast<event::FieldId>(id)) == "b" ? "2"
+                                                                               : "3");
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rasid::input
