@@ -1,5 +1,7 @@
 #include "input/record_reader.h"
 
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -242,6 +244,27 @@ TEST(RecordReaderTest, OpenPlainFile) {
   EXPECT_EQ((*reader)->name(), path.string());
   EXPECT_EQ((*reader)->size_hint(), 17u);
   EXPECT_EQ(read_all(**reader).records.size(), 2u);
+}
+
+TEST(RecordReaderTest, StandardInputIsDash) {
+  // Standard input is swapped for a pipe holding a small gzip stream for the test's duration.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string data = gzip("{\"a\":1}\n{\"b\":2}\n");
+  ASSERT_EQ(::write(fds[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ::close(fds[1]);
+  int saved = ::dup(0);
+  ASSERT_GE(saved, 0);
+  ASSERT_EQ(::dup2(fds[0], 0), 0);
+  ::close(fds[0]);
+  auto reader = RecordReader::open("-");
+  ASSERT_TRUE(reader.has_value());
+  EXPECT_EQ((*reader)->name(), "<stdin>");
+  EXPECT_EQ((*reader)->size_hint(), 0u);
+  auto r = read_all(**reader);
+  ::dup2(saved, 0);
+  ::close(saved);
+  EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 1}, {"{\"b\":2}", 2}}));
 }
 
 }  // namespace
