@@ -39,7 +39,7 @@ ModKind classify(std::string_view name) {
     std::string_view name;
     ModKind kind;
   };
-  static constexpr std::array<Entry, 35> kTable = {{
+  static constexpr std::array<Entry, 34> kTable = {{
       {"contains", ModKind::kContains},     {"startswith", ModKind::kStartsWith},
       {"endswith", ModKind::kEndsWith},     {"all", ModKind::kAll},
       {"base64", ModKind::kBase64},         {"base64offset", ModKind::kBase64Offset},
@@ -57,10 +57,9 @@ ModKind classify(std::string_view name) {
       {"minute", ModKind::kTimePart},       {"hour", ModKind::kTimePart},
       {"day", ModKind::kTimePart},          {"week", ModKind::kTimePart},
       {"month", ModKind::kTimePart},        {"year", ModKind::kTimePart},
-      {"", ModKind::kUnknown},
   }};
   for (const Entry& e : kTable) {
-    if (!e.name.empty() && e.name == name) return e.kind;
+    if (e.name == name) return e.kind;
   }
   return ModKind::kUnknown;
 }
@@ -578,7 +577,7 @@ Status validate_regex(const Predicate& p, const Location& where) {
 Status build_field_items(const std::string& field, const std::vector<Modifier>& modifiers,
                          const std::vector<RawValue>& values, bool values_is_list,
                          const Location& item_where, const Placeholders& placeholders,
-                         std::vector<FieldItem>& out) {
+                         std::size_t& budget, std::vector<FieldItem>& out) {
   std::vector<ModKind> kinds;
   Flags flags;
   bool expand = false;
@@ -684,6 +683,12 @@ Status build_field_items(const std::string& field, const std::vector<Modifier>& 
         predicates.push_back(value.proto);
         break;
     }
+    if (predicates.size() > budget) {
+      return fail(ErrorCode::kLimit,
+                  fmt::format("rule expands to more than {} values", kMaxPredicatesPerRule),
+                  raw.where);
+    }
+    budget -= predicates.size();
     per_value.push_back(std::move(predicates));
   }
 

@@ -227,6 +227,15 @@ TEST(ModifierTest, UnresolvedPlaceholder) {
   EXPECT_EQ(reason("F|expand: '%Servers%'"), "unresolved placeholder '%Servers%'");
 }
 
+TEST(ModifierTest, WindashVariantCapPerValue) {
+  EXPECT_EQ(reason("F|windash: '-a -b -c -d -e -f'"), "modifier 'windash' gives more than 4096 variants");
+}
+TEST(ModifierTest, RulePredicateCap) {
+  std::string list = "F|windash: [";
+  for (int i = 0; i < 40; ++i) list += std::string(i ? ", " : "") + "'-a -b -c -d -e " + std::to_string(i) + "'";
+  list += "]";
+  EXPECT_EQ(reason(list), "rule expands to more than 100000 values");
+}
 TEST(ModifierTest, UnknownModifier) { EXPECT_EQ(reason("F|contans: a"), "unknown modifier 'contans'"); }
 TEST(ModifierTest, TimeModifierUnsupported) { EXPECT_EQ(reason("F|hour: 3"), "unsupported modifier 'hour'"); }
 TEST(ModifierTest, EmptyModifier) { EXPECT_EQ(reason("F||contains: a"), "empty modifier"); }

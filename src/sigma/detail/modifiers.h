@@ -3,6 +3,7 @@
 // entry into the Predicates of its FieldItem(s), applying the modifiers left to right as
 // pySigma does. Private to the sigma module.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,13 @@ struct Modifier {
   Location where;
 };
 
+// A whole rule may hold at most this many predicates. The corpus maximum is 4,432 (a hash
+// list); the cap stops a small hostile file (many values, each with five windash positions)
+// from expanding into gigabytes of globs.
+inline constexpr std::size_t kMaxPredicatesPerRule = 100'000;
+
 // `values_is_list`: the YAML value was a sequence (the `all` check needs to know).
+// `budget`: predicates the rule may still add (starts at kMaxPredicatesPerRule).
 // On success appends one FieldItem, or several when `all` meets a value that expands into
 // variants (each value then becomes its own item: AND over values, OR over variants).
 // Errors carry the location of the offending modifier or value.
@@ -39,6 +46,6 @@ struct Modifier {
                                        const std::vector<RawValue>& values, bool values_is_list,
                                        const Location& item_where,
                                        const Placeholders& placeholders,
-                                       std::vector<FieldItem>& out);
+                                       std::size_t& budget, std::vector<FieldItem>& out);
 
 }  // namespace rasid::sigma::detail
