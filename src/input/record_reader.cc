@@ -227,8 +227,9 @@ Result<std::unique_ptr<Source>> sniff_gzip(std::unique_ptr<Source> src, const st
 // ---------------------------------------------------------------------------- framing
 
 // Splits a byte stream into records. Two modes, chosen from the first document:
-//   lines   the first document closes on its first line: every non-blank line is a record
-//           (a broken line stays one record, so the decoder reports it and the rest survive);
+//   lines   the first document closes on its first line, or its first line does not end with
+//           an opening bracket: every non-blank line is a record (a broken line stays one
+//           record, so the decoder reports it and the rest survive);
 //   stream  otherwise (pretty-printed documents, or a top-level array): balanced values are
 //           found by a string-aware bracket scanner; elements of a top-level array are records.
 // All positions are offsets into the batch buffer; the caller carries the unconsumed tail
@@ -312,9 +313,14 @@ class Framer {
     for (; det_ < n; ++det_) {
       char c = buf[det_];
       if (c == '\n') {
-        mode_ = Mode::kStream;
+        // The first document goes on past its first line. Pretty-printers break lines after an
+        // opening bracket ("{", "\"Event\": {"); a JSON-lines file whose first line is broken
+        // (cut short, unbalanced) does not, and must stay in lines mode so that one bad line
+        // does not swallow the rest of the file.
+        mode_ = det_last_ == '{' || det_last_ == '[' ? Mode::kStream : Mode::kLines;
         return true;
       }
+      if (!is_space(c)) det_last_ = c;
       if (det_in_string_) {
         if (det_escaped_) {
           det_escaped_ = false;
@@ -540,6 +546,7 @@ class Framer {
   bool det_in_string_ = false;
   bool det_escaped_ = false;
   int det_depth_ = 0;
+  char det_last_ = 0;  // last non-blank byte of the first line so far
 };
 
 // ---------------------------------------------------------------------------- reader

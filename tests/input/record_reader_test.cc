@@ -69,6 +69,19 @@ TEST(RecordReaderTest, MalformedLineDoesNotHideTheOthers) {
   EXPECT_EQ(bad, 2);
 }
 
+TEST(RecordReaderTest, BrokenFirstLineStillMeansJsonLines) {
+  // The first document does not close on its line, but the line does not end with an opening
+  // bracket as a pretty-printed document's would: lines mode, so the other lines survive.
+  auto r = read_string("{\"a\": \"cut\n{\"b\":2}\n{\"c\":{\"d\":3}}\n");
+  EXPECT_EQ(r.records, (Records{{"{\"a\": \"cut", 1}, {"{\"b\":2}", 2}, {"{\"c\":{\"d\":3}}", 3}}));
+  auto nested = read_string("{\"a\": {\"b\": 1\n{\"c\":2}\n");
+  EXPECT_EQ(nested.records.size(), 2u);
+  // A pretty-printed document whose first line opens an object is a stream.
+  auto pretty = read_string("{\"Event\": {\n  \"x\": 1\n}}\n{\"Event\": {\n  \"y\": 2\n}}\n");
+  EXPECT_EQ(pretty.records.size(), 2u);
+  EXPECT_EQ(pretty.records[1].second, 4u);
+}
+
 TEST(RecordReaderTest, TopLevelArrayElementsAreRecords) {
   auto r = read_string("[{\"a\":1},\n {\"b\":[1,2]},\n\n {\"c\":\"]\"}]\n");
   EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 1}, {"{\"b\":[1,2]}", 2}, {"{\"c\":\"]\"}", 4}}));
