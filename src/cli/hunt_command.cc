@@ -117,9 +117,9 @@ int run_hunt_command(const HuntArgs& args) {
   }
   double load_seconds = clock.seconds();
   if (ruleset->rule_count() == 0) {
-    fmt::print(stderr, "error: no rule can run ({} loaded, {} failed, {} without a logsource mapping)\n",
+    fmt::print(stderr, "error: no rule can run ({} loaded, {} failed; inactive: {})\n",
                parsed, loaded.failed + (parsed - ruleset->rule_count() - ruleset->inactive().size()),
-               ruleset->inactive().size());
+               describe_inactive(ruleset->inactive()));
     return kExitUsage;
   }
 
@@ -234,8 +234,11 @@ int run_hunt_command(const HuntArgs& args) {
                  stats.malformed, stats.out_of_range, stats.input_errors);
     }
     std::size_t failed = loaded.failed + (parsed - ruleset->rule_count() - ruleset->inactive().size());
-    fmt::print(stderr, "  rules    {} loaded, {} failed, {} inactive (no logsource mapping), {:.2f} s\n",
+    fmt::print(stderr, "  rules    {} loaded, {} failed, {} inactive, {:.2f} s\n",
                ruleset->rule_count(), failed, ruleset->inactive().size(), load_seconds);
+    if (!ruleset->inactive().empty()) {
+      fmt::print(stderr, "           inactive: {}\n", describe_inactive(ruleset->inactive()));
+    }
     std::string levels;
     for (auto level : {sigma::Level::kCritical, sigma::Level::kHigh, sigma::Level::kMedium,
                        sigma::Level::kLow, sigma::Level::kInformational}) {

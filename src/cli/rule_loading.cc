@@ -6,6 +6,23 @@
 
 namespace rasid::cli {
 
+std::string describe_inactive(const std::vector<engine::InactiveRule>& inactive) {
+  using Kind = engine::InactiveRule::Kind;
+  std::size_t counts[3] = {0, 0, 0};
+  for (const auto& r : inactive) ++counts[static_cast<int>(r.kind)];
+  const char* what[3] = {"without a logsource mapping (see --mapping)",
+                         "missing placeholder values (see --placeholders)",
+                         "correlation rules (not evaluated yet)"};
+  std::string out;
+  for (Kind k : {Kind::kNoMapping, Kind::kMissingPlaceholder, Kind::kCorrelation}) {
+    auto i = static_cast<int>(k);
+    if (counts[i] == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} {}", counts[i], what[i]);
+  }
+  return out;
+}
+
 LoadedRules load_rules(const std::vector<std::string>& paths, const std::string& placeholders) {
   LoadedRules out;
   sigma::LoaderOptions options;

@@ -64,9 +64,8 @@ int run_check(const CheckOptions& options) {
       fmt::print("{}{}\n", d.severity == Severity::kWarning ? "warning: " : "", d.to_string());
     }
     if (ruleset && !(*ruleset)->inactive().empty()) {
-      fmt::print(stderr, "note: {} rules loaded but cannot run without a mapping for their "
-                 "logsource (see --mapping; --format json lists them)\n",
-                 (*ruleset)->inactive().size());
+      fmt::print(stderr, "note: {} rules loaded but will not run: {}; --format json lists them\n",
+                 (*ruleset)->inactive().size(), describe_inactive((*ruleset)->inactive()));
     }
   }
   if (loaded.usage_error) return kExitUsage;

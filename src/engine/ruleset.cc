@@ -287,17 +287,30 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
 
   for (const auto& rule : rules_) {
     if (rule.kind == sigma::RuleKind::kCorrelation) {
-      ruleset->inactive_.push_back({rule.id, rule.title, rule.where.file,
-                                    "correlation rules are not evaluated yet"});
+      ruleset->inactive_.push_back({InactiveRule::Kind::kCorrelation, rule.id, rule.title,
+                                    rule.where.file, "correlation rules are not evaluated yet"});
       continue;
     }
     if (rule.kind != sigma::RuleKind::kDetection) continue;
+    if (!rule.missing_placeholders.empty()) {
+      std::string names;
+      for (const auto& m : rule.missing_placeholders) {
+        std::string one = "%" + m.name + "%";
+        if (names.find(one) != std::string::npos) continue;
+        if (!names.empty()) names += ", ";
+        names += one;
+      }
+      ruleset->inactive_.push_back(
+          {InactiveRule::Kind::kMissingPlaceholder, rule.id, rule.title, rule.where.file,
+           fmt::format("no value for placeholder {} (give one with --placeholders)", names)});
+      continue;
+    }
     mapping::LogSourceKey key{rule.logsource.product, rule.logsource.category,
                               rule.logsource.service};
     auto variants = options_.mapping.resolve(key);
     if (!variants) {
       ruleset->inactive_.push_back(
-          {rule.id, rule.title, rule.where.file,
+          {InactiveRule::Kind::kNoMapping, rule.id, rule.title, rule.where.file,
            fmt::format("no mapping for logsource {}", describe(rule.logsource))});
       continue;
     }

@@ -40,6 +40,8 @@ struct RuleInfo {
 
 // A loaded rule that will never run, and why (for the hunt summary and `rules check`).
 struct InactiveRule {
+  enum class Kind : std::uint8_t { kNoMapping, kMissingPlaceholder, kCorrelation };
+  Kind kind = Kind::kNoMapping;
   std::string id, title, file;
   std::string reason;
 };

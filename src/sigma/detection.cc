@@ -56,7 +56,8 @@ Result<RawValue> raw_value(const YAML::Node& node, const DocContext& ctx, std::s
 
 // The items of one map: `field|mod|mod: value-or-list`, AND-ed.
 Status parse_items(const YAML::Node& map, const DocContext& ctx, const LoaderOptions& options,
-                   std::size_t& budget, std::vector<FieldItem>& items) {
+                   std::vector<MissingPlaceholder>& missing, std::size_t& budget,
+                   std::vector<FieldItem>& items) {
   if (map.size() == 0) return fail_at(map, ctx, "empty map in search identifier");
   for (const auto& entry_kv : map) {
     const YAML::Node& key = entry_kv.first;
@@ -98,17 +99,18 @@ Status parse_items(const YAML::Node& map, const DocContext& ctx, const LoaderOpt
       values.push_back(std::move(*raw));
     }
     Status built = build_field_items(field, modifiers, values, is_list, key_where,
-                                     options.placeholders, budget, items);
+                                     options.placeholders, missing, budget, items);
     if (!built) return built;
   }
   return ok();
 }
 
 Status parse_selection(const YAML::Node& node, Selection& sel, const DocContext& ctx,
-                       const LoaderOptions& options, std::size_t& budget) {
+                       const LoaderOptions& options, std::vector<MissingPlaceholder>& missing,
+                       std::size_t& budget) {
   if (node.IsMap()) {
     sel.alternatives.emplace_back();
-    return parse_items(node, ctx, options, budget, sel.alternatives.back());
+    return parse_items(node, ctx, options, missing, budget, sel.alternatives.back());
   }
   if (node.IsSequence()) {
     if (node.size() == 0) return fail_at(node, ctx, fmt::format("search identifier '{}' is empty", sel.name));
@@ -129,7 +131,7 @@ Status parse_selection(const YAML::Node& node, Selection& sel, const DocContext&
     if (maps) {
       for (const YAML::Node& element : node) {
         sel.alternatives.emplace_back();
-        Status status = parse_items(element, ctx, options, budget, sel.alternatives.back());
+        Status status = parse_items(element, ctx, options, missing, budget, sel.alternatives.back());
         if (!status) return status;
       }
       return ok();
@@ -154,7 +156,7 @@ Status parse_selection(const YAML::Node& node, Selection& sel, const DocContext&
   }
   sel.alternatives.emplace_back();
   return build_field_items({}, {}, values, node.IsSequence(), location_of(node, ctx),
-                           options.placeholders, budget, sel.alternatives.back());
+                           options.placeholders, missing, budget, sel.alternatives.back());
 }
 
 Result<Condition> parse_one_condition(const YAML::Node& node, const std::vector<std::string>& names,
@@ -197,7 +199,8 @@ Status parse_detection(const YAML::Node& section, Rule& rule, const DocContext& 
     Selection sel;
     sel.name = name;
     sel.where = location_of(key, ctx);
-    Status status = parse_selection(entry_kv.second, sel, ctx, options, budget);
+    Status status =
+        parse_selection(entry_kv.second, sel, ctx, options, rule.missing_placeholders, budget);
     if (!status) return status;
     rule.selections.push_back(std::move(sel));
   }

@@ -72,6 +72,10 @@ void apply_filters(std::vector<Rule>& rules, Diagnostics& diags) {
       both.children.push_back(std::move(rule.condition));
       both.children.push_back(std::move(added));
       rule.condition = std::move(both);
+      // A filter value that needs a missing placeholder makes the filtered rule unable to run.
+      rule.missing_placeholders.insert(rule.missing_placeholders.end(),
+                                       filter.missing_placeholders.begin(),
+                                       filter.missing_placeholders.end());
     }
   }
 }

@@ -407,6 +407,12 @@ std::size_t load_chunk(const Document& doc, const std::string& origin, const Loa
       ++failed;
       continue;
     }
+    for (const MissingPlaceholder& m : rule.missing_placeholders) {
+      diags.warning(m.where, rule.display_id(),
+                    fmt::format("placeholder '%{}%' has no value: the rule loads but will not run "
+                                "until a placeholder file gives one (--placeholders)",
+                                m.name));
+    }
     out.push_back(std::move(rule));
   }
   return failed;

@@ -270,7 +270,7 @@ bool is_placeholder_char(char c) {
 }
 
 Status expand_glob(const Glob& glob, const Placeholders& placeholders, const Location& where,
-                   std::vector<Glob>& out) {
+                   std::vector<MissingPlaceholder>& missing, std::vector<Glob>& out) {
   std::vector<Glob> acc(1);
   auto append_all = [&](auto&& fn) {
     for (Glob& g : acc) fn(g);
@@ -305,8 +305,8 @@ Status expand_glob(const Glob& glob, const Placeholders& placeholders, const Loc
       std::string name = text.substr(i + 1, end - i - 1);
       auto found = placeholders.find(name);
       if (found == placeholders.end()) {
-        return fail(ErrorCode::kInvalidRule, fmt::format("unresolved placeholder '%{}%'", name),
-                    where);
+        missing.push_back({name, where});
+        return ok();  // no variant: the rule is kept but will not run
       }
       if (found->second.empty()) {
         return fail(ErrorCode::kInvalidRule,
@@ -577,6 +577,7 @@ Status validate_regex(const Predicate& p, const Location& where) {
 Status build_field_items(const std::string& field, const std::vector<Modifier>& modifiers,
                          const std::vector<RawValue>& values, bool values_is_list,
                          const Location& item_where, const Placeholders& placeholders,
+                         std::vector<MissingPlaceholder>& missing,
                          std::size_t& budget, std::vector<FieldItem>& out) {
   std::vector<ModKind> kinds;
   Flags flags;
@@ -635,7 +636,7 @@ Status build_field_items(const std::string& field, const std::vector<Modifier>& 
     if (expand && value.type == Value::Type::kStrings) {
       std::vector<Glob> expanded;
       for (const Glob& g : value.globs) {
-        Status status = expand_glob(g, placeholders, raw.where, expanded);
+        Status status = expand_glob(g, placeholders, raw.where, missing, expanded);
         if (!status) return status;
       }
       value.globs = std::move(expanded);

@@ -136,6 +136,12 @@ struct Filter {
   bool any = false;
 };
 
+// A `%name%` used with `|expand` that the placeholder configuration gives no value for.
+struct MissingPlaceholder {
+  std::string name;
+  Location where;
+};
+
 struct Rule {
   RuleKind kind = RuleKind::kDetection;
   std::string title, id, name, description, license, author, date, modified, taxonomy;
@@ -150,6 +156,11 @@ struct Rule {
   std::optional<Correlation> correlation;
   std::optional<Filter> filter;
   Location where;  // file and line of the document start
+  // Placeholders without a configured value. Such a rule is valid Sigma and loads, but must not
+  // run (the spec: a tool that cannot resolve a placeholder rejects the rule): values that use
+  // them expand to nothing, and the engine reports the rule as inactive until a placeholder
+  // file gives them values.
+  std::vector<MissingPlaceholder> missing_placeholders;
 
   // The id, or the title when a rule has no id: used in diagnostics and alerts.
   [[nodiscard]] const std::string& display_id() const { return id.empty() ? title : id; }

@@ -39,6 +39,9 @@ int fire_count(std::string_view detection, std::string_view event_json, std::str
     if (error != nullptr) {
       *error = "rule did not load:\n" + yaml;
       for (const auto& d : diags.items()) *error += d.to_string() + "\n";
+      if (ruleset) {
+        for (const auto& r : (*ruleset)->inactive()) *error += "inactive: " + r.reason + "\n";
+      }
     }
     return -1;
   }

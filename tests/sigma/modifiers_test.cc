@@ -223,8 +223,23 @@ TEST(ModifierTest, ExpandEscapedPercent) {
   EXPECT_EQ(globs(R"(F|expand: '\%a\% %a%')", o), (V{"%a% 1"}));
 }
 TEST(ModifierTest, PercentWithoutExpandIsLiteral) { EXPECT_EQ(globs("F: '%COMSPEC%'"), V{"%COMSPEC%"}); }
-TEST(ModifierTest, UnresolvedPlaceholder) {
-  EXPECT_EQ(reason("F|expand: '%Servers%'"), "unresolved placeholder '%Servers%'");
+TEST(ModifierTest, UnresolvedPlaceholderKeepsRuleMarkedMissing) {
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  Loader().load_text(
+      "title: t\nid: r1\nlogsource: {product: w}\ndetection:\n  sel:\n    F|expand: ['%Servers%', 'x']\n"
+      "  condition: sel\n",
+      "test.yml", rules, diags);
+  ASSERT_EQ(rules.size(), 1u);
+  ASSERT_EQ(rules[0].missing_placeholders.size(), 1u);
+  EXPECT_EQ(rules[0].missing_placeholders[0].name, "Servers");
+  EXPECT_EQ(rules[0].missing_placeholders[0].where.line, 6);
+  // The value needing the placeholder expands to nothing; the plain value stays.
+  ASSERT_EQ(rules[0].selections[0].alternatives[0][0].predicates.size(), 1u);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].to_string(),
+            "test.yml:6:16: r1: placeholder '%Servers%' has no value: the rule loads but will not "
+            "run until a placeholder file gives one (--placeholders)");
 }
 
 TEST(ModifierTest, WindashVariantCapPerValue) {

@@ -37,6 +37,8 @@ struct Modifier {
 inline constexpr std::size_t kMaxPredicatesPerRule = 100'000;
 
 // `values_is_list`: the YAML value was a sequence (the `all` check needs to know).
+// `missing`: placeholders under `expand` without a configured value are appended here and
+// their value expands to no variant (the rule will not run, see Rule::missing_placeholders).
 // `budget`: predicates the rule may still add (starts at kMaxPredicatesPerRule).
 // On success appends one FieldItem, or several when `all` meets a value that expands into
 // variants (each value then becomes its own item: AND over values, OR over variants).
@@ -46,6 +48,7 @@ inline constexpr std::size_t kMaxPredicatesPerRule = 100'000;
                                        const std::vector<RawValue>& values, bool values_is_list,
                                        const Location& item_where,
                                        const Placeholders& placeholders,
+                                       std::vector<MissingPlaceholder>& missing,
                                        std::size_t& budget, std::vector<FieldItem>& out);
 
 }  // namespace rasid::sigma::detail
