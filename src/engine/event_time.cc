@@ -97,6 +97,33 @@ std::optional<std::int64_t> parse_time(std::string_view text) noexcept {
   return seconds * 1000000 + micros;
 }
 
+std::optional<DateParts> parse_date_parts(std::string_view text) noexcept {
+  // Validate the whole text as a date-time first, then read the parts as written.
+  if (!parse_time(text) || text.size() < 10 || text[4] != '-') return std::nullopt;
+  Cursor c{text};
+  DateParts parts;
+  c.digits(4, parts.year);
+  c.eat('-');
+  c.digits(2, parts.month);
+  c.eat('-');
+  c.digits(2, parts.day);
+  if (c.eat('T') || c.eat(' ') || c.eat('t')) {
+    c.digits(2, parts.hour);
+    c.eat(':');
+    c.digits(2, parts.minute);
+  }
+  // ISO week: the week (Monday first) holding this date's Thursday.
+  std::int64_t days = days_from_civil(parts.year, static_cast<unsigned>(parts.month),
+                                      static_cast<unsigned>(parts.day));
+  std::int64_t weekday = ((days % 7) + 7 + 3) % 7;  // 0 = Monday (1970-01-01 was a Thursday)
+  std::int64_t thursday = days - weekday + 3;
+  // Year of that Thursday: find it from its civil date.
+  std::int64_t year = parts.year + (thursday < days_from_civil(parts.year, 1, 1) ? -1 : 0) +
+                      (thursday >= days_from_civil(parts.year + 1, 1, 1) ? 1 : 0);
+  parts.iso_week = static_cast<int>((thursday - days_from_civil(year, 1, 1)) / 7 + 1);
+  return parts;
+}
+
 std::string format_time(std::int64_t micros) {
   std::int64_t seconds = micros >= 0 ? micros / 1000000 : (micros - 999999) / 1000000;
   std::int64_t frac = micros - seconds * 1000000;

@@ -22,6 +22,14 @@ inline constexpr std::array<std::string_view, 6> kTimeFields = {
 // zone is UTC. nullopt if the text is not a time.
 [[nodiscard]] std::optional<std::int64_t> parse_time(std::string_view text) noexcept;
 
+// The calendar parts of a date-time as written (no time-zone conversion: the spec's time
+// modifiers take the number "from the date" and warn they do not convert zones).
+struct DateParts {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0;
+  int iso_week = 0;  // ISO 8601 week number, 1..53
+};
+[[nodiscard]] std::optional<DateParts> parse_date_parts(std::string_view text) noexcept;
+
 // Formats microseconds since the epoch as "YYYY-MM-DDTHH:MM:SS.ffffffZ".
 [[nodiscard]] std::string format_time(std::int64_t micros);
 

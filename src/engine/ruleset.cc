@@ -155,6 +155,7 @@ class VariantCompiler {
         out.kind = CompiledPredicate::Kind::kCompare;
         out.op = p.op;
         out.number = p.number;
+        out.date_part = p.date_part;
         return true;
       case K::kNull:
         out.kind = CompiledPredicate::Kind::kNull;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/detail/compiled.h"
+#include "engine/event_time.h"
 
 namespace rasid::engine {
 
@@ -99,13 +100,30 @@ bool match_value(const CompiledPredicate& p, const Value& v, const Event& event)
       return !v.is_null() && in_network(p.cidr, v.text);
     case CK::kCompare: {
       double number = 0;
-      if (v.is_null() || !parse_number(v.text, number)) return false;
+      if (v.is_null()) return false;
+      using DP = sigma::Predicate::DatePart;
+      if (p.date_part == DP::kNone) {
+        if (!parse_number(v.text, number)) return false;
+      } else {
+        auto parts = parse_date_parts(v.text);
+        if (!parts) return false;
+        switch (p.date_part) {
+          case DP::kMinute: number = parts->minute; break;
+          case DP::kHour: number = parts->hour; break;
+          case DP::kDay: number = parts->day; break;
+          case DP::kWeek: number = parts->iso_week; break;
+          case DP::kMonth: number = parts->month; break;
+          case DP::kYear: number = parts->year; break;
+          case DP::kNone: break;
+        }
+      }
       using Op = sigma::Predicate::CompareOp;
       switch (p.op) {
         case Op::kLt: return number < p.number;
         case Op::kLte: return number <= p.number;
         case Op::kGt: return number > p.number;
         case Op::kGte: return number >= p.number;
+        case Op::kEq: return number == p.number;
       }
       return false;
     }

@@ -538,6 +538,15 @@ Status apply(const Modifier& m, ModKind kind, const RawValue& raw, Value& value)
     case ModKind::kGte:
     case ModKind::kLt:
     case ModKind::kLte:
+      if (value.type == T::kCompare && value.proto.date_part != Predicate::DatePart::kNone &&
+          value.proto.op == Predicate::CompareOp::kEq) {
+        // `Field|hour|gte: 22`: the time part is compared with the operator.
+        value.proto.op = kind == ModKind::kGt    ? Predicate::CompareOp::kGt
+                         : kind == ModKind::kGte ? Predicate::CompareOp::kGte
+                         : kind == ModKind::kLt  ? Predicate::CompareOp::kLt
+                                                 : Predicate::CompareOp::kLte;
+        return ok();
+      }
       if (value.type == T::kCompare) {
         return fail(value_error(m.where, "only one of gt, gte, lt, lte may be given"));
       }
@@ -552,7 +561,40 @@ Status apply(const Modifier& m, ModKind kind, const RawValue& raw, Value& value)
                        : kind == ModKind::kLt  ? Predicate::CompareOp::kLt
                                                : Predicate::CompareOp::kLte;
       return ok();
-    case ModKind::kTimePart:
+    case ModKind::kTimePart: {
+      using DP = Predicate::DatePart;
+      struct Part {
+        std::string_view name;
+        DP part;
+        double low, high;
+      };
+      // Ranges from the spec's appendix; week is ISO 8601 (53 in long years).
+      static constexpr Part kParts[] = {{"minute", DP::kMinute, 0, 59}, {"hour", DP::kHour, 0, 23},
+                                        {"day", DP::kDay, 1, 31},       {"week", DP::kWeek, 1, 53},
+                                        {"month", DP::kMonth, 1, 12},   {"year", DP::kYear, 0, 9999}};
+      const Part* part = nullptr;
+      for (const Part& p : kParts) {
+        if (p.name == m.name) part = &p;
+      }
+      if (value.type == T::kCompare) {
+        return fail(value_error(m.where, fmt::format("modifier '{}' must come before gt, gte, lt, lte", m.name)));
+      }
+      if (part == nullptr || raw.type != RawValue::Type::kNumber || value.type != T::kStrings ||
+          value.touched) {
+        return fail(value_error(raw.where, fmt::format("modifier '{}' needs a number", m.name)));
+      }
+      if (raw.number < part->low || raw.number > part->high ||
+          raw.number != static_cast<double>(static_cast<long long>(raw.number))) {
+        return fail(value_error(raw.where, fmt::format("modifier '{}' needs a whole number from {} to {}",
+                                                       m.name, part->low, part->high)));
+      }
+      value.type = T::kCompare;
+      value.proto.kind = Predicate::Kind::kCompare;
+      value.proto.number = raw.number;
+      value.proto.op = Predicate::CompareOp::kEq;
+      value.proto.date_part = part->part;
+      return ok();
+    }
     case ModKind::kUnknown:
       break;
   }
@@ -588,10 +630,6 @@ Status build_field_items(const std::string& field, const std::vector<Modifier>& 
     if (m.name.empty()) return fail(ErrorCode::kParse, "empty modifier", m.where);
     if (kind == ModKind::kUnknown) {
       return fail(ErrorCode::kInvalidRule, fmt::format("unknown modifier '{}'", m.name), m.where);
-    }
-    if (kind == ModKind::kTimePart) {
-      return fail(ErrorCode::kUnsupported, fmt::format("unsupported modifier '{}'", m.name),
-                  m.where);
     }
     if ((kind == ModKind::kRe || kind == ModKind::kCidr) && i != 0) {
       return fail(ErrorCode::kInvalidRule,

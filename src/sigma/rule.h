@@ -58,7 +58,10 @@ struct Predicate {
   };
   // Integers, floats and booleans in rules become kString literals of their canonical text
   // ("4688", "true"): the spec compares scalars by text, and events hold "true" as a string.
-  enum class CompareOp : std::uint8_t { kLt, kLte, kGt, kGte };
+  enum class CompareOp : std::uint8_t { kLt, kLte, kGt, kGte, kEq };
+  // Time modifiers (minute ... year): the number is taken from the field's date-time text as
+  // written (no time-zone conversion, as the spec warns) and then compared.
+  enum class DatePart : std::uint8_t { kNone, kMinute, kHour, kDay, kWeek, kMonth, kYear };
   enum class RefShape : std::uint8_t { kEquals, kStartsWith, kEndsWith, kContains };
 
   Kind kind = Kind::kString;
@@ -67,6 +70,7 @@ struct Predicate {
   bool cased = false;         // kString, kFieldRef: case-sensitive
   bool regex_ignore_case = false, regex_multiline = false, regex_dotall = false;  // kRegex
   CompareOp op = CompareOp::kGt;  // kCompare
+  DatePart date_part = DatePart::kNone;  // kCompare: compare this part of a date-time value
   double number = 0;          // kCompare
   bool exists_value = true;   // kExists
   RefShape fieldref_shape = RefShape::kEquals;  // kFieldRef

@@ -248,6 +248,23 @@ TEST(SemanticsTest, NumericComparisons) {
   expect_silent("sel: {Count|lte: 10}\ncondition: sel", R"({"Count": "abc"})");
 }
 
+TEST(SemanticsTest, TimeModifiersTakeThePartAsWritten) {
+  expect_fires("sel: {UtcTime|hour: 3}\ncondition: sel", R"({"UtcTime": "2024-05-06 03:59:00.000"})");
+  expect_silent("sel: {UtcTime|hour: 3}\ncondition: sel", R"({"UtcTime": "2024-05-06 04:00:00.000"})");
+  // No time-zone conversion (spec warning): 23:30+02:00 is hour 23.
+  expect_fires("sel: {T|hour: 23}\ncondition: sel", R"({"T": "2024-05-06T23:30:00+02:00"})");
+  expect_fires("sel: {T|minute: 30}\ncondition: sel", R"({"T": "2024-05-06T23:30:00Z"})");
+  expect_fires("sel: {T|day: 6}\ncondition: sel", R"({"T": "2024-05-06T23:30:00Z"})");
+  expect_fires("sel: {T|month: 5}\ncondition: sel", R"({"T": "2024-05-06T23:30:00Z"})");
+  expect_fires("sel: {T|year: 2024}\ncondition: sel", R"({"T": "2024-05-06T23:30:00Z"})");
+  expect_fires("sel: {T|week: 19}\ncondition: sel", R"({"T": "2024-05-06T23:30:00Z"})");
+  expect_fires("sel: {T|week: 1}\ncondition: sel", R"({"T": "2024-12-30T00:00:00Z"})");   // ISO week 1 of 2025
+  expect_fires("sel: {T|week: 53}\ncondition: sel", R"({"T": "2021-01-03T00:00:00Z"})");  // ISO week 53 of 2020
+  expect_fires("sel: {T|hour|gte: 22}\ncondition: sel", R"({"T": "2024-05-06T23:30:00Z"})");
+  expect_silent("sel: {T|hour|gte: 22}\ncondition: sel", R"({"T": "2024-05-06T21:30:00Z"})");
+  expect_silent("sel: {T|hour: 3}\ncondition: sel", R"({"T": "not a date"})");
+}
+
 TEST(SemanticsTest, NeqMatchesNoneOfTheValues) {
   expect_fires("sel: {Image|neq: ['a.exe', 'b.exe']}\ncondition: sel", R"({"Image": "c.exe"})");
   expect_silent("sel: {Image|neq: ['a.exe', 'b.exe']}\ncondition: sel", R"({"Image": "B.exe"})");

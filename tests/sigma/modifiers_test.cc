@@ -252,7 +252,12 @@ TEST(ModifierTest, RulePredicateCap) {
   EXPECT_EQ(reason(list), "rule expands to more than 100000 values");
 }
 TEST(ModifierTest, UnknownModifier) { EXPECT_EQ(reason("F|contans: a"), "unknown modifier 'contans'"); }
-TEST(ModifierTest, TimeModifierUnsupported) { EXPECT_EQ(reason("F|hour: 3"), "unsupported modifier 'hour'"); }
+TEST(ModifierTest, TimeModifiersNeedWholeNumbersInRange) {
+  EXPECT_EQ(reason("F|hour: 'x'"), "modifier 'hour' needs a number");
+  EXPECT_EQ(reason("F|minute: 60"), "modifier 'minute' needs a whole number from 0 to 59");
+  EXPECT_EQ(reason("F|month: 0"), "modifier 'month' needs a whole number from 1 to 12");
+  EXPECT_EQ(reason("F|gte|hour: 3"), "modifier 'hour' must come before gt, gte, lt, lte");
+}
 TEST(ModifierTest, EmptyModifier) { EXPECT_EQ(reason("F||contains: a"), "empty modifier"); }
 TEST(ModifierTest, NullWithContainsIsError) {
   EXPECT_EQ(reason("F|contains: null"), "modifier 'contains' cannot be applied to null");

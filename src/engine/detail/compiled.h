@@ -42,6 +42,7 @@ struct CompiledPredicate {
   Cidr cidr;                         // kCidr
   sigma::Predicate::CompareOp op = sigma::Predicate::CompareOp::kGt;
   double number = 0;
+  sigma::Predicate::DatePart date_part = sigma::Predicate::DatePart::kNone;
   bool exists_value = true;
   event::FieldId ref_field = event::kNoField;
   sigma::Predicate::RefShape ref_shape = sigma::Predicate::RefShape::kEquals;
