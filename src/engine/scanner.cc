@@ -254,24 +254,96 @@ struct Scanner::Scratch {
   std::vector<std::uint8_t> cache;
   std::string channel;  // folded channel of the current event
   std::vector<RuleIndex> found;
+  // Prefilter state.
+  detail::HsScratch hs;
+  std::vector<const char*> buffers;
+  std::vector<unsigned> lengths;
+  std::vector<std::uint8_t> triggered;      // per variant
+  std::vector<std::uint32_t> touched;       // variants set in `triggered`
+  const detail::Prefilter* prefilter = nullptr;
 };
+
+namespace {
+
+int on_atom(unsigned int id, unsigned long long, unsigned long long, unsigned int,
+            void* context) noexcept {
+  auto* s = static_cast<Scanner::Scratch*>(context);
+  for (std::uint32_t v : s->prefilter->atom_variants[id]) {
+    if (!s->triggered[v]) {
+      s->triggered[v] = 1;
+      s->touched.push_back(v);
+    }
+  }
+  return 0;  // keep scanning: other atoms may trigger other variants
+}
+
+}  // namespace
 
 Scanner::Scanner(std::shared_ptr<const Ruleset> ruleset)
     : ruleset_(std::move(ruleset)), scratch_(std::make_unique<Scratch>()) {
-  scratch_->cache.resize(ruleset_->compiled().max_selections + 1);
+  const detail::CompiledRules& compiled = ruleset_->compiled();
+  scratch_->cache.resize(compiled.max_selections + 1);
   scratch_->channel.reserve(256);
+  if (compiled.prefilter) {
+    scratch_->prefilter = compiled.prefilter.get();
+    hs_scratch_t* clone = nullptr;
+    // Cloning only fails on allocation failure; without scratch the scanner falls back to
+    // evaluating every candidate (correct, slower).
+    if (hs_clone_scratch(compiled.prefilter->prototype.get(), &clone) == HS_SUCCESS) {
+      scratch_->hs.reset(clone);
+    }
+    scratch_->triggered.assign(compiled.variants.size(), 0);
+  }
 }
 
 Scanner::~Scanner() = default;
 Scanner::Scanner(Scanner&&) noexcept = default;
 Scanner& Scanner::operator=(Scanner&&) noexcept = default;
 
+void Scanner::scan_reference(const event::Event& event,
+                             std::vector<RuleIndex>& matches) noexcept {
+  const detail::CompiledRules& compiled = ruleset_->compiled();
+  Scratch& s = *scratch_;
+  s.found.clear();
+  for (const auto& variant : compiled.variants) {
+    if (detail::evaluate_variant(variant, event, s.cache)) s.found.push_back(variant.rule);
+  }
+  std::sort(s.found.begin(), s.found.end());
+  s.found.erase(std::unique(s.found.begin(), s.found.end()), s.found.end());
+  matches.insert(matches.end(), s.found.begin(), s.found.end());
+}
+
 void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) noexcept {
   const detail::CompiledRules& compiled = ruleset_->compiled();
   Scratch& s = *scratch_;
   s.found.clear();
+  // One vectored pass of the literal database over every folded value of the event.
+  const bool filtering = s.prefilter != nullptr && s.hs != nullptr;
+  if (filtering) {
+    for (std::uint32_t v : s.touched) s.triggered[v] = 0;
+    s.touched.clear();
+    s.buffers.clear();
+    s.lengths.clear();
+    event.for_each([&s](event::FieldId, const event::Value& v) {
+      if (!v.folded.empty()) {
+        s.buffers.push_back(v.folded.data());
+        s.lengths.push_back(static_cast<unsigned>(v.folded.size()));
+      }
+    });
+    for (std::string_view k : event.folded_keywords()) {
+      if (!k.empty()) {
+        s.buffers.push_back(k.data());
+        s.lengths.push_back(static_cast<unsigned>(k.size()));
+      }
+    }
+    if (!s.buffers.empty()) {
+      hs_scan_vector(s.prefilter->database.get(), s.buffers.data(), s.lengths.data(),
+                     static_cast<unsigned>(s.buffers.size()), 0, s.hs.get(), on_atom, &s);
+    }
+  }
   auto run = [&](const std::vector<std::uint32_t>& list) {
     for (std::uint32_t v : list) {
+      if (filtering && s.prefilter->filtered[v] && !s.triggered[v]) continue;
       const detail::CompiledVariant& variant = compiled.variants[v];
       if (detail::evaluate_variant(variant, event, s.cache)) s.found.push_back(variant.rule);
     }

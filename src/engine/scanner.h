@@ -26,10 +26,16 @@ class Scanner {
   // ruleset().fields()), in increasing rule order, each rule at most once. Never throws.
   void scan(const event::Event& event, std::vector<RuleIndex>& matches) noexcept;
 
+  // The reference evaluator: the same result as scan(), computed the slow, obvious way, with
+  // no channel dispatch and no literal prefilter (every variant of every rule is evaluated).
+  // Kept for the differential test that proves the shortcuts change nothing.
+  void scan_reference(const event::Event& event, std::vector<RuleIndex>& matches) noexcept;
+
   [[nodiscard]] const Ruleset& ruleset() const noexcept { return *ruleset_; }
 
+  struct Scratch;  // per-thread state; public only so the C match callback can name it
+
  private:
-  struct Scratch;
   std::shared_ptr<const Ruleset> ruleset_;
   std::unique_ptr<Scratch> scratch_;
 };

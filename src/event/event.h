@@ -95,6 +95,11 @@ class Event {
     }
     return false;
   }
+  // Calls f(FieldId, const Value&) for every value of every field, in the order added.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Entry& e : entries_) f(e.id, e.value);
+  }
   // Every value of the event (strings and scalars as text), filled only when the table
   // asks for it (FieldTable::collect_all_values).
   [[nodiscard]] std::span<const std::string_view> keywords() const noexcept { return keywords_; }

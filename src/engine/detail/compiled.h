@@ -15,6 +15,7 @@
 
 #include <re2/re2.h>
 
+#include "engine/detail/prefilter.h"
 #include "engine/detail/text.h"
 #include "engine/ruleset.h"
 #include "event/event.h"
@@ -87,6 +88,7 @@ struct CompiledRules {
   std::unordered_map<std::string, std::vector<std::uint32_t>> by_channel;
   std::vector<std::uint32_t> always;
   std::size_t max_selections = 0;
+  std::unique_ptr<Prefilter> prefilter;  // null when no rule has a literal requirement
 };
 
 // Evaluation of one compiled variant on one event; `cache` has one slot per selection
