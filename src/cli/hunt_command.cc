@@ -30,6 +30,7 @@ struct HuntArgs {
   std::string from, to;
   unsigned threads = 0;
   bool fail_on_alert = false;
+  bool unordered = false;
   bool no_color = false;
   bool quiet = false;
   std::size_t max_issues = 20;
@@ -134,6 +135,7 @@ int run_hunt_command(const HuntArgs& args) {
     fmt::print(stderr, "{}: {}\n", d.severity == Severity::kError ? "error" : "warning", d.to_string());
   }
   hunt.threads = args.threads;
+  hunt.unordered = args.unordered;
   if (!args.from.empty()) {
     hunt.from = engine::parse_time(args.from);
     if (!hunt.from) {
@@ -285,6 +287,9 @@ std::function<int()> add_hunt_command(CLI::App& app) {
   hunt->add_option("--from", args->from, "Only events at or after this time (ISO-8601, UTC unless zoned)");
   hunt->add_option("--to", args->to, "Only events at or before this time (a bare date includes the whole day)");
   hunt->add_option("-t,--threads", args->threads, "Scanner threads (default: all cores)");
+  hunt->add_flag("--unordered", args->unordered,
+                 "Write alerts as scanner threads finish batches, not in input order "
+                 "(alerts within one batch of ~1 MB stay in order)");
   hunt->add_flag("--fail-on-alert", args->fail_on_alert, "Exit with status 1 when any alert is found");
   hunt->add_flag("--no-color", args->no_color, "Never color the table (also: NO_COLOR environment variable)");
   hunt->add_flag("-q,--quiet", args->quiet, "No progress bar, problems or summary on standard error");

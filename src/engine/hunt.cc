@@ -62,26 +62,32 @@ class WorkQueue {
   bool closed_ = false;
 };
 
-// Results keyed by sequence; the consumer takes them strictly in order.
+// Results keyed by sequence. Ordered: the consumer takes them strictly in sequence order;
+// unordered: as they come (no worker ever waits for a slow batch ahead of it).
 class ResultBoard {
  public:
-  explicit ResultBoard(std::size_t capacity) : capacity_(capacity) {}
+  ResultBoard(std::size_t capacity, bool ordered) : capacity_(capacity), ordered_(ordered) {}
   void put(std::uint64_t sequence, Done done) {
     std::unique_lock lock(mutex_);
     // Keep memory bounded: a worker far ahead of the next expected result waits.
-    has_room_.wait(lock, [&] { return sequence < next_ + capacity_; });
+    has_room_.wait(lock, [&] {
+      return ordered_ ? sequence < next_ + capacity_ : ready_.size() < capacity_;
+    });
     ready_.emplace(sequence, std::move(done));
     changed_.notify_all();
   }
   // Waits up to `timeout` for the next result; false on timeout or when all are done.
   bool take(Done& out, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, timeout, [&] { return ready_.count(next_) != 0 || finished_; });
-    auto it = ready_.find(next_);
+    auto available = [&] {
+      return ordered_ ? ready_.find(next_) : ready_.begin();
+    };
+    changed_.wait_for(lock, timeout, [&] { return available() != ready_.end() || finished_; });
+    auto it = available();
     if (it == ready_.end()) return false;
     out = std::move(it->second);
     ready_.erase(it);
-    ++next_;
+    ++next_;  // ordered: the next sequence; unordered: the number taken
     has_room_.notify_all();
     return true;
   }
@@ -98,6 +104,7 @@ class ResultBoard {
 
  private:
   std::size_t capacity_;
+  bool ordered_;
   std::mutex mutex_;
   std::condition_variable changed_, has_room_;
   std::map<std::uint64_t, Done> ready_;
@@ -171,7 +178,7 @@ HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& op
   for (const auto& in : options.inputs) total_size += in.size;
 
   WorkQueue queue(2 * threads);
-  ResultBoard board(4 * threads + 4);
+  ResultBoard board(4 * threads + 4, !options.unordered);
   std::atomic<std::uint64_t> bytes_read{0};
   std::mutex issues_mutex;
   std::vector<InputIssue> reader_issues;  // open/read failures, reported by the consumer

@@ -42,6 +42,7 @@ struct HuntOptions {
   unsigned threads = 0;                    // 0 = all cores
   std::optional<std::int64_t> from, to;    // event-time window, microseconds, inclusive
   std::size_t batch_bytes = 1 << 20;       // records per batch: ~1 MiB keeps queues short
+  bool unordered = false;                  // hand results over as batches finish
 };
 
 struct HuntStats {
@@ -55,7 +56,7 @@ struct HuntStats {
 };
 
 struct HuntCallbacks {
-  // Called on the calling thread, in input order.
+  // Called on the calling thread, in input order (unless HuntOptions::unordered).
   std::function<void(std::vector<Hit>&)> on_hits;
   std::function<void(const InputIssue&)> on_issue;
   // Called on the calling thread about every 100 ms with bytes read so far and total size.

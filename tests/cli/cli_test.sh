@@ -44,6 +44,8 @@ case $case_name in
     "$rasid" hunt "$shared/samples/jsonl" --rules "$shared/sigma/rules/windows" --format jsonl -q --threads 4 >"$tmp/four" || fail "4 threads"
     [ -s "$tmp/one" ] || fail "no alerts on the shared samples"
     cmp -s "$tmp/one" "$tmp/four" || fail "output differs between 1 and 4 threads"
+    "$rasid" hunt "$shared/samples/jsonl" --rules "$shared/sigma/rules/windows" --format jsonl -q --threads 4 --unordered >"$tmp/unordered" || fail "unordered"
+    [ "$(sort "$tmp/one" | md5sum)" = "$(sort "$tmp/unordered" | md5sum)" ] || fail "--unordered gives other alerts"
     ;;
   stdin_and_gzip)
     "$rasid" hunt demo/logs --rules demo/rules --format jsonl -q >"$tmp/files" || fail "files"
