@@ -1,6 +1,7 @@
 #include "event/event.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "base/assert.h"
@@ -59,14 +60,43 @@ const Value* Event::first(FieldId id) const noexcept {
   return &entries_[static_cast<std::size_t>(heads_[id])].value;
 }
 
+namespace {
+
+// 0x20 in every byte of `x` that is an ASCII upper-case letter, 0 elsewhere (SWAR: eight
+// bytes at a time; bytes >= 0x80 are masked out, so no carry crosses a byte).
+inline std::uint64_t upper_mask(std::uint64_t x) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  const std::uint64_t low7 = x & ~kHigh;
+  const std::uint64_t ge_a = low7 + (0x80 - 'A') * kOnes;  // high bit set where byte >= 'A'
+  const std::uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * kOnes;  // high bit set where byte > 'Z'
+  return ((ge_a & ~gt_z & ~x) & kHigh) >> 2;
+}
+
+}  // namespace
+
 std::string_view Event::fold(std::string_view s) {
-  std::size_t first_upper = 0;
-  while (first_upper < s.size() && !(s[first_upper] >= 'A' && s[first_upper] <= 'Z')) ++first_upper;
-  if (first_upper == s.size()) return s;
+  // Find the first upper-case letter; most values (paths in lower case, numbers, hex) have
+  // none and are returned as they are, without a copy.
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (upper_mask(word) != 0) break;
+  }
+  while (i < s.size() && !(s[i] >= 'A' && s[i] <= 'Z')) ++i;
+  if (i >= s.size()) return s;
   std::string_view copy = own(s);
   char* data = const_cast<char*>(copy.data());  // arena memory, owned by this event
-  for (std::size_t i = first_upper; i < copy.size(); ++i) {
-    if (data[i] >= 'A' && data[i] <= 'Z') data[i] = static_cast<char>(data[i] - 'A' + 'a');
+  std::size_t j = i & ~std::size_t{7};
+  for (; j + 8 <= copy.size(); j += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, data + j, 8);
+    word |= upper_mask(word);
+    std::memcpy(data + j, &word, 8);
+  }
+  for (; j < copy.size(); ++j) {
+    if (data[j] >= 'A' && data[j] <= 'Z') data[j] = static_cast<char>(data[j] - 'A' + 'a');
   }
   return copy;
 }

@@ -1,10 +1,22 @@
 #include "event/field_table.h"
 
+#include <atomic>
+
 namespace rasid::event {
+
+namespace {
+std::uint64_t next_generation() {
+  static std::atomic<std::uint64_t> counter{0};
+  return ++counter;
+}
+}  // namespace
+
+FieldTable::FieldTable() : generation_(next_generation()) {}
 
 FieldId FieldTable::intern(std::string_view name) {
   if (auto it = ids_.find(name); it != ids_.end()) return it->second;
   auto id = static_cast<FieldId>(names_.size());
+  generation_ = next_generation();
   names_.emplace_back(name);
   ids_.emplace(std::string(name), id);
   for (std::size_t dot = name.find('.'); dot != std::string_view::npos;

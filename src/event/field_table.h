@@ -33,6 +33,8 @@ struct StringHash {
 
 class FieldTable {
  public:
+  FieldTable();
+
   // Returns the id of `name`, adding it if new. Not thread-safe: build phase only.
   FieldId intern(std::string_view name);
 
@@ -50,12 +52,16 @@ class FieldTable {
 
   [[nodiscard]] const std::string& name(FieldId id) const { return names_[id]; }
   [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }
+  // Process-unique stamp of this table's contents: changes with every intern(), and no two
+  // tables ever share one. Lets decoders cache lookups (hits and misses) per table safely.
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
 
  private:
   std::vector<std::string> names_;
   std::unordered_map<std::string, FieldId, StringHash, std::equal_to<>> ids_;
   std::unordered_set<std::string, StringHash, std::equal_to<>> prefixes_;
   bool collect_all_values_ = false;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace rasid::event

@@ -81,6 +81,29 @@ TEST(EventTest, AddFoldsAsciiOnly) {
   EXPECT_EQ(event.folded_keywords()[0], "abc");
 }
 
+TEST(EventTest, FoldMatchesBytewiseFoldingForEveryByteAndLength) {
+  // The word-at-a-time folding must agree with the obvious loop for every byte value, at
+  // every position and length (tails shorter than a word included).
+  Event event;
+  FieldTable table;
+  event.reset(table);
+  for (int length = 0; length <= 19; ++length) {
+    for (int b = 0; b < 256; ++b) {
+      for (int pos = 0; pos < length; ++pos) {
+        std::string text(static_cast<std::size_t>(length), 'q');
+        for (int k = 0; k < length; ++k) text[static_cast<std::size_t>(k)] = static_cast<char>('@' + (k * 7 + b) % 60);
+        text[static_cast<std::size_t>(pos)] = static_cast<char>(b);
+        std::string expected = text;
+        for (char& c : expected) {
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        }
+        ASSERT_EQ(event.fold(text), expected) << "length " << length << " byte " << b << " at " << pos;
+      }
+    }
+    event.reset(table);
+  }
+}
+
 TEST(EventTest, ArenaCopiesSurviveManyAndLargeStrings) {
   FieldTable table;
   Event event;
