@@ -324,12 +324,16 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
     s.touched.clear();
     s.buffers.clear();
     s.lengths.clear();
-    event.for_each([&s](event::FieldId, const event::Value& v) {
-      if (!v.folded.empty()) {
-        s.buffers.push_back(v.folded.data());
-        s.lengths.push_back(static_cast<unsigned>(v.folded.size()));
-      }
-    });
+    // With a keyword rule in the set, the keyword list holds every value of the record, the
+    // extracted ones included: scanning it alone covers both.
+    if (!event.table()->collect_all_values()) {
+      event.for_each([&s](event::FieldId, const event::Value& v) {
+        if (!v.folded.empty()) {
+          s.buffers.push_back(v.folded.data());
+          s.lengths.push_back(static_cast<unsigned>(v.folded.size()));
+        }
+      });
+    }
     for (std::string_view k : event.folded_keywords()) {
       if (!k.empty()) {
         s.buffers.push_back(k.data());
