@@ -38,6 +38,7 @@ LoadedRules load_rules(const std::vector<std::string>& paths, const std::string&
     options.placeholders = std::move(*loaded);
   }
   sigma::Loader loader(std::move(options));
+  std::vector<std::filesystem::path> existing;
   for (const auto& path : paths) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
@@ -45,8 +46,9 @@ LoadedRules load_rules(const std::vector<std::string>& paths, const std::string&
       out.usage_error = true;
       continue;
     }
-    out.failed += loader.load_path(path, out.rules, out.diagnostics);
+    existing.emplace_back(path);
   }
+  out.failed += loader.load_paths(existing, out.rules, out.diagnostics);
   sigma::apply_filters(out.rules, out.diagnostics);
   return out;
 }

@@ -49,6 +49,10 @@ class Loader {
   // Loads every *.yml / *.yaml below `path` (recursively, sorted by path), or the file itself.
   std::size_t load_path(const std::filesystem::path& path, std::vector<Rule>& out,
                         Diagnostics& diags) const;
+  // Loads several paths like load_path, parsing files on `threads` threads (0 = all cores).
+  // Rules and diagnostics come out in the same order as a sequential load.
+  std::size_t load_paths(const std::vector<std::filesystem::path>& paths, std::vector<Rule>& out,
+                         Diagnostics& diags, unsigned threads = 0) const;
 
  private:
   LoaderOptions options_;

@@ -89,3 +89,30 @@ TEST(CorpusPlaceholderTest, EmergingThreatsExpandRulesNeedKnownCdcs) {
 
 }  // namespace
 }  // namespace rasid::sigma
+
+namespace rasid::sigma {
+namespace {
+
+TEST(ParallelLoadTest, SameRulesAndDiagnosticsInTheSameOrderAsSequential) {
+  const std::filesystem::path corpus = std::filesystem::path(RASID_SHARED_DIR) / "data/sigma";
+  std::vector<std::filesystem::path> paths = {corpus / "rules-emerging-threats",
+                                              corpus / "rules-placeholder"};
+  std::vector<Rule> sequential, parallel;
+  Diagnostics seq_diags, par_diags;
+  std::size_t seq_failed = 0;
+  for (const auto& p : paths) seq_failed += Loader().load_path(p, sequential, seq_diags);
+  std::size_t par_failed = Loader().load_paths(paths, parallel, par_diags, 4);
+  EXPECT_EQ(seq_failed, par_failed);
+  ASSERT_EQ(sequential.size(), parallel.size());
+  for (std::size_t i = 0; i < sequential.size(); ++i) {
+    EXPECT_EQ(sequential[i].id, parallel[i].id) << i;
+    EXPECT_EQ(sequential[i].where.file, parallel[i].where.file) << i;
+  }
+  ASSERT_EQ(seq_diags.items().size(), par_diags.items().size());
+  for (std::size_t i = 0; i < seq_diags.items().size(); ++i) {
+    EXPECT_EQ(seq_diags.items()[i].to_string(), par_diags.items()[i].to_string());
+  }
+}
+
+}  // namespace
+}  // namespace rasid::sigma
