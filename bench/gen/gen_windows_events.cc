@@ -101,7 +101,7 @@ struct Sample {
 };
 
 // Share of each channel among generated events, modelled on a Windows collection with Sysmon
-// (security and process telemetry dominate); the samples themselves are 55% Security, 27%
+// (security and process telemetry dominate); the samples themselves are 56% Security, 27%
 // Application and 1% Sysmon. Channels not listed share kOtherChannels.
 constexpr std::pair<std::string_view, double> kChannelMix[] = {
     {"Security", 0.38},
