@@ -365,6 +365,23 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
       for (std::uint32_t atom : *triggers[v]) (*prefilter)->atom_variants[atom].push_back(v);
     }
     compiled.prefilter = std::move(*prefilter);
+    const auto& filtered = compiled.prefilter->filtered;
+    compiled.variant_groups.resize(compiled.variants.size());
+    std::vector<std::string> channels;
+    for (const auto& [channel, list] : compiled.by_channel) channels.push_back(channel);
+    std::sort(channels.begin(), channels.end());  // deterministic group ids
+    for (const auto& channel : channels) {
+      auto group = static_cast<std::uint32_t>(compiled.group_unfiltered.size());
+      compiled.channel_group.emplace(channel, group);
+      compiled.group_unfiltered.emplace_back();
+      for (std::uint32_t v : compiled.by_channel[channel]) {
+        compiled.variant_groups[v].push_back(group);
+        if (!filtered[v]) compiled.group_unfiltered[group].push_back(v);
+      }
+    }
+    for (std::uint32_t v : compiled.always) {
+      if (!filtered[v]) compiled.always_unfiltered.push_back(v);
+    }
   }
   return std::shared_ptr<const Ruleset>(std::move(ruleset));
 }

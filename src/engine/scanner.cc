@@ -345,20 +345,41 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
                      static_cast<unsigned>(s.buffers.size()), 0, s.hs.get(), on_atom, &s);
     }
   }
-  auto run = [&](const std::vector<std::uint32_t>& list) {
-    for (std::uint32_t v : list) {
-      if (filtering && s.prefilter->filtered[v] && !s.triggered[v]) continue;
-      const detail::CompiledVariant& variant = compiled.variants[v];
-      if (detail::evaluate_variant(variant, event, s.cache)) s.found.push_back(variant.rule);
-    }
+  auto evaluate = [&](std::uint32_t v) {
+    const detail::CompiledVariant& variant = compiled.variants[v];
+    if (detail::evaluate_variant(variant, event, s.cache)) s.found.push_back(variant.rule);
   };
-  run(compiled.always);
+  const std::string* channel_key = nullptr;
   if (const event::Value* channel = event.first(compiled.channel_field);
-      channel != nullptr && !channel->is_null() && !compiled.by_channel.empty()) {
-    s.channel.assign(channel->text);
-    for (char& c : s.channel) c = detail::fold(c);
-    if (auto it = compiled.by_channel.find(s.channel); it != compiled.by_channel.end()) {
-      run(it->second);
+      channel != nullptr && !channel->is_null()) {
+    s.channel.assign(channel->folded);
+    channel_key = &s.channel;
+  }
+  if (filtering) {
+    constexpr std::uint32_t kNoGroup = 0xffffffffu;
+    std::uint32_t group = kNoGroup;
+    if (channel_key != nullptr) {
+      if (auto it = compiled.channel_group.find(*channel_key); it != compiled.channel_group.end()) {
+        group = it->second;
+      }
+    }
+    for (std::uint32_t v : compiled.always_unfiltered) evaluate(v);
+    if (group != kNoGroup) {
+      for (std::uint32_t v : compiled.group_unfiltered[group]) evaluate(v);
+    }
+    for (std::uint32_t v : s.touched) {
+      const auto& groups = compiled.variant_groups[v];
+      if (groups.empty() || (group != kNoGroup && std::find(groups.begin(), groups.end(), group) !=
+                                                       groups.end())) {
+        evaluate(v);
+      }
+    }
+  } else {
+    for (std::uint32_t v : compiled.always) evaluate(v);
+    if (channel_key != nullptr) {
+      if (auto it = compiled.by_channel.find(*channel_key); it != compiled.by_channel.end()) {
+        for (std::uint32_t v : it->second) evaluate(v);
+      }
     }
   }
   std::sort(s.found.begin(), s.found.end());

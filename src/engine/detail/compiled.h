@@ -89,6 +89,13 @@ struct CompiledRules {
   std::vector<std::uint32_t> always;
   std::size_t max_selections = 0;
   std::unique_ptr<Prefilter> prefilter;  // null when no rule has a literal requirement
+  // With the prefilter, candidates are found from both ends: the variants without a trigger
+  // set are listed per channel group (and `always_unfiltered`), the triggered ones are checked
+  // against their channel groups; no list of all variants of a channel is walked per event.
+  std::unordered_map<std::string, std::uint32_t> channel_group;  // folded channel -> group
+  std::vector<std::vector<std::uint32_t>> group_unfiltered;      // group -> variants
+  std::vector<std::uint32_t> always_unfiltered;
+  std::vector<std::vector<std::uint32_t>> variant_groups;  // variant -> groups; empty = any
 };
 
 // Evaluation of one compiled variant on one event; `cache` has one slot per selection
