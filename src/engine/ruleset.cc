@@ -355,7 +355,7 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
   triggers.reserve(compiled.variants.size());
   for (const auto& cv : compiled.variants) triggers.push_back(detail::trigger_set(cv, atoms));
   if (!atoms.atoms().empty()) {
-    auto prefilter = detail::Prefilter::build(atoms.atoms());
+    auto prefilter = detail::Prefilter::build(atoms);
     if (!prefilter) return fail(prefilter.error());
     (*prefilter)->atom_variants.resize(atoms.atoms().size());
     (*prefilter)->filtered.assign(compiled.variants.size(), 0);

@@ -317,32 +317,39 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
   const detail::CompiledRules& compiled = ruleset_->compiled();
   Scratch& s = *scratch_;
   s.found.clear();
-  // One vectored pass of the literal database over every folded value of the event.
+  // Vectored passes of the literal databases over the event's folded values.
   const bool filtering = s.prefilter != nullptr && s.hs != nullptr;
   if (filtering) {
     for (std::uint32_t v : s.touched) s.triggered[v] = 0;
     s.touched.clear();
     s.buffers.clear();
     s.lengths.clear();
-    // With a keyword rule in the set, the keyword list holds every value of the record, the
-    // extracted ones included: scanning it alone covers both.
-    if (!event.table()->collect_all_values()) {
+    const detail::Prefilter& pf = *s.prefilter;
+    auto scan = [&s](const detail::HsDatabase& db) {
+      if (db && !s.buffers.empty()) {
+        hs_scan_vector(db.get(), s.buffers.data(), s.lengths.data(),
+                       static_cast<unsigned>(s.buffers.size()), 0, s.hs.get(), on_atom, &s);
+      }
+      s.buffers.clear();
+      s.lengths.clear();
+    };
+    if (pf.field_database) {
       event.for_each([&s](event::FieldId, const event::Value& v) {
         if (!v.folded.empty()) {
           s.buffers.push_back(v.folded.data());
           s.lengths.push_back(static_cast<unsigned>(v.folded.size()));
         }
       });
+      scan(pf.field_database);
     }
-    for (std::string_view k : event.folded_keywords()) {
-      if (!k.empty()) {
-        s.buffers.push_back(k.data());
-        s.lengths.push_back(static_cast<unsigned>(k.size()));
+    if (pf.keyword_database) {
+      for (std::string_view k : event.folded_keywords()) {
+        if (!k.empty()) {
+          s.buffers.push_back(k.data());
+          s.lengths.push_back(static_cast<unsigned>(k.size()));
+        }
       }
-    }
-    if (!s.buffers.empty()) {
-      hs_scan_vector(s.prefilter->database.get(), s.buffers.data(), s.lengths.data(),
-                     static_cast<unsigned>(s.buffers.size()), 0, s.hs.get(), on_atom, &s);
+      scan(pf.keyword_database);
     }
   }
   auto evaluate = [&](std::uint32_t v) {

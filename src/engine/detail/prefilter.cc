@@ -8,10 +8,15 @@
 
 namespace rasid::engine::detail {
 
-std::uint32_t AtomTable::intern(const std::string& folded) {
-  if (auto it = ids_.find(folded); it != ids_.end()) return it->second;
+std::uint32_t AtomTable::intern(const std::string& folded, bool keyword) {
+  const std::uint8_t bit = keyword ? 2 : 1;
+  if (auto it = ids_.find(folded); it != ids_.end()) {
+    usage_[it->second] |= bit;
+    return it->second;
+  }
   auto id = static_cast<std::uint32_t>(atoms_.size());
   atoms_.push_back(folded);
+  usage_.push_back(bit);
   ids_.emplace(folded, id);
   return id;
 }
@@ -33,7 +38,7 @@ using MaybeReq = std::optional<Req>;
 // nothing but still costs scan time, so such a predicate counts as having no atom.
 constexpr std::size_t kMinAtomLength = 3;
 
-MaybeReq predicate_req(const CompiledPredicate& p, AtomTable& atoms) {
+MaybeReq predicate_req(const CompiledPredicate& p, bool keyword, AtomTable& atoms) {
   std::string literal;
   switch (p.kind) {
     case CK::kExact:
@@ -54,7 +59,7 @@ MaybeReq predicate_req(const CompiledPredicate& p, AtomTable& atoms) {
   }
   if (literal.size() < kMinAtomLength) return std::nullopt;
   for (char& c : literal) c = fold(c);
-  return Req{{atoms.intern(literal)}, literal.size()};
+  return Req{{atoms.intern(literal, keyword)}, literal.size()};
 }
 
 bool better(const Req& a, const Req& b) {
@@ -87,7 +92,7 @@ MaybeReq all_of(std::vector<MaybeReq> reqs) {  // AND: the best single branch
 MaybeReq item_req(const CompiledItem& item, AtomTable& atoms) {
   if (item.negate) return std::nullopt;
   std::vector<MaybeReq> reqs;
-  for (const auto& p : item.predicates) reqs.push_back(predicate_req(p, atoms));
+  for (const auto& p : item.predicates) reqs.push_back(predicate_req(p, item.keyword, atoms));
   return item.match_all ? all_of(std::move(reqs)) : any_of(std::move(reqs));
 }
 
@@ -131,31 +136,51 @@ TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms) {
   return std::move(req->atoms);
 }
 
-Result<std::unique_ptr<Prefilter>> Prefilter::build(const std::vector<std::string>& atoms) {
-  auto prefilter = std::make_unique<Prefilter>();
-  if (atoms.empty()) return prefilter;
+namespace {
+
+// Compiles the atoms whose usage has `bit` into a vectored literal database (ids = atom ids);
+// null when there is none.
+Result<HsDatabase> compile_atoms(const AtomTable& table, std::uint8_t bit) {
   std::vector<const char*> expressions;
   std::vector<std::size_t> lengths;
-  std::vector<unsigned> flags(atoms.size(), HS_FLAG_SINGLEMATCH);
   std::vector<unsigned> ids;
+  const auto& atoms = table.atoms();
   for (std::size_t i = 0; i < atoms.size(); ++i) {
+    if (!(table.usage()[i] & bit)) continue;
     expressions.push_back(atoms[i].data());
     lengths.push_back(atoms[i].size());
     ids.push_back(static_cast<unsigned>(i));
   }
+  if (ids.empty()) return HsDatabase();
+  std::vector<unsigned> flags(ids.size(), HS_FLAG_SINGLEMATCH);
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(), lengths.data(),
-                           static_cast<unsigned>(atoms.size()), HS_MODE_VECTORED, nullptr, &db,
+                           static_cast<unsigned>(ids.size()), HS_MODE_VECTORED, nullptr, &db,
                            &error) != HS_SUCCESS) {
     std::string message = error != nullptr ? error->message : "unknown error";
     hs_free_compile_error(error);
     return fail(ErrorCode::kInternal, fmt::format("cannot compile the literal prefilter: {}", message));
   }
-  prefilter->database.reset(db);
+  return HsDatabase(db);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Prefilter>> Prefilter::build(const AtomTable& atoms) {
+  auto prefilter = std::make_unique<Prefilter>();
+  auto fields = compile_atoms(atoms, 1);
+  if (!fields) return fail(fields.error());
+  auto keywords = compile_atoms(atoms, 2);
+  if (!keywords) return fail(keywords.error());
+  prefilter->field_database = std::move(*fields);
+  prefilter->keyword_database = std::move(*keywords);
   hs_scratch_t* scratch = nullptr;
-  if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
-    return fail(ErrorCode::kInternal, "cannot allocate prefilter scratch space");
+  for (const HsDatabase* db : {&prefilter->field_database, &prefilter->keyword_database}) {
+    if (*db && hs_alloc_scratch(db->get(), &scratch) != HS_SUCCESS) {
+      if (scratch != nullptr) hs_free_scratch(scratch);
+      return fail(ErrorCode::kInternal, "cannot allocate prefilter scratch space");
+    }
   }
   prefilter->prototype.reset(scratch);
   return prefilter;

@@ -1,10 +1,10 @@
 #pragma once
-// Literal prefilter: one vectorscan database of every literal ("atom") the rules need.
+// Literal prefilter: vectorscan databases of every literal ("atom") the rules need.
 //
 // At build time each compiled variant gets a *trigger set*: atoms of which at least one must
 // occur in the event for the variant to possibly match (derived from its condition: AND needs
-// one branch's set, OR the union of its branches, NOT gives no requirement). At scan time one
-// vectored vectorscan pass over the event's folded values finds the atoms that occur; only
+// one branch's set, OR the union of its branches, NOT gives no requirement). At scan time
+// vectored vectorscan passes over the event's folded values find the atoms that occur; only
 // variants with a found trigger atom (or with no trigger set) are evaluated in full.
 // The prefilter may let through variants that do not match (an atom found in another field,
 // or across two values); it never drops one that does: the full evaluation decides.
@@ -33,11 +33,16 @@ using TriggerSet = std::optional<std::vector<std::uint32_t>>;
 // Interns atoms while variants are compiled.
 class AtomTable {
  public:
-  std::uint32_t intern(const std::string& folded);
+  // `keyword`: the atom comes from a keyword search (searched in every value of the record)
+  // rather than from a field's predicate (searched in the values of read fields).
+  std::uint32_t intern(const std::string& folded, bool keyword);
   [[nodiscard]] const std::vector<std::string>& atoms() const { return atoms_; }
+  // Per atom: bit 1 used by a field predicate, bit 2 used by a keyword search.
+  [[nodiscard]] const std::vector<std::uint8_t>& usage() const { return usage_; }
 
  private:
   std::vector<std::string> atoms_;
+  std::vector<std::uint8_t> usage_;
   std::unordered_map<std::string, std::uint32_t> ids_;
 };
 
@@ -54,15 +59,19 @@ struct HsScratchDeleter {
 using HsDatabase = std::unique_ptr<hs_database_t, HsDatabaseDeleter>;
 using HsScratch = std::unique_ptr<hs_scratch_t, HsScratchDeleter>;
 
-// The compiled atom database and a prototype scratch that scanners clone.
+// The compiled atom databases and a prototype scratch (sized for both) that scanners clone.
+// Field atoms are scanned over the values of the fields the ruleset reads; keyword atoms, a
+// handful, over every value of the record. Keeping them apart keeps the big database off the
+// many values no rule reads.
 struct Prefilter {
-  HsDatabase database;
+  HsDatabase field_database;    // null if no field atom
+  HsDatabase keyword_database;  // null if no keyword atom
   HsScratch prototype;
   std::vector<std::vector<std::uint32_t>> atom_variants;  // atom id -> variants it triggers
   std::vector<std::uint8_t> filtered;                     // per variant: has a trigger set
 
   // Compiles `atoms` (ids = positions) into a vectored literal database.
-  [[nodiscard]] static Result<std::unique_ptr<Prefilter>> build(const std::vector<std::string>& atoms);
+  [[nodiscard]] static Result<std::unique_ptr<Prefilter>> build(const AtomTable& atoms);
 };
 
 }  // namespace rasid::engine::detail
