@@ -577,8 +577,11 @@ struct JsonDecoder::Impl {
     if (is_system_key(name)) name = compose({"EventData_", name});
     if (find_entry(name) != nullptr) {
       for (int n = 2;; ++n) {
-        std::string suffix = "_" + std::to_string(n);
-        std::string_view candidate = compose({name, suffix});
+        char suffix[24];
+        const int length = std::snprintf(suffix, sizeof suffix, "_%d", n);
+        // snprintf, not "_" + std::to_string(n): GCC 12 -O3 reports a false -Wrestrict there.
+        std::string_view candidate =
+            compose({name, std::string_view(suffix, static_cast<std::size_t>(length))});
         if (find_entry(candidate) == nullptr) {
           name = candidate;
           break;
