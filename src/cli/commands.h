@@ -17,5 +17,7 @@ inline constexpr int kExitUsage = 2;
 std::function<int()> add_hunt_command(CLI::App& app);
 // Registers `rules` with its `check` subcommand.
 std::function<int()> add_rules_command(CLI::App& app);
+// Registers `convert` (logs to flat JSON lines).
+std::function<int()> add_convert_command(CLI::App& app);
 
 }  // namespace rasid::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   auto hunt = rasid::cli::add_hunt_command(app);
   auto rules = rasid::cli::add_rules_command(app);
+  auto convert = rasid::cli::add_convert_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
     for (auto* sub : app.get_subcommands()) {
       if (sub->get_name() == "hunt") return hunt();
       if (sub->get_name() == "rules") return rules();
+      if (sub->get_name() == "convert") return convert();
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -56,10 +56,10 @@ void add_file(const fs::path& path, std::uint64_t size, std::vector<InputFile>& 
       out.push_back({path, InputFormat::kJsonGzip, size});
       break;
     case Sniffed::kEvtx:
-      diags.warning(where, {}, "evtx input is not supported yet");
+      out.push_back({path, InputFormat::kEvtx, size});
       break;
     case Sniffed::kOther:
-      diags.warning(where, {}, "not a JSON or gzip file");
+      diags.warning(where, {}, "not a JSON, gzip or EVTX file");
       break;
     case Sniffed::kUnreadable:
       diags.error(where, {}, "cannot read: " + error);

@@ -3,8 +3,8 @@
 //
 // Folders are walked recursively; their files are taken in path order so a hunt is
 // reproducible. "-" is standard input. Each file's format is recognized from its first bytes
-// (gzip magic, JSON), not only from its extension; files that are neither are skipped with a
-// warning (a folder of logs often holds a README or a .evtx that a later version will read).
+// (gzip magic, EVTX signature, JSON), not only from its extension; files that are none of
+// them are skipped with a warning (a folder of logs often holds a README).
 
 #include <filesystem>
 #include <string>
@@ -15,7 +15,7 @@
 
 namespace rasid::input {
 
-enum class InputFormat { kJson, kJsonGzip, kStdin };
+enum class InputFormat { kJson, kJsonGzip, kEvtx, kStdin };
 
 struct InputFile {
   std::filesystem::path path;  // "-" for stdin

@@ -1,5 +1,7 @@
 #include "input/record_reader.h"
 
+#include "input/evtx_reader.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -657,6 +659,13 @@ Result<std::unique_ptr<RecordReader>> RecordReader::open(const std::filesystem::
       }
       if (S_ISREG(st.st_mode)) size = static_cast<std::uint64_t>(st.st_size);
     }
+    // EVTX is recognized by its signature (a regular file can be read twice; a pipe cannot).
+    char head[8];
+    if (size >= sizeof head && ::pread(fd, head, sizeof head, 0) == sizeof head &&
+        is_evtx(std::string_view(head, sizeof head))) {
+      ::close(fd);
+      return open_evtx(path);
+    }
     src = std::make_unique<FdSource>(fd, true, name);
   }
   auto sniffed = sniff_gzip(std::move(src), name);
@@ -666,6 +675,7 @@ Result<std::unique_ptr<RecordReader>> RecordReader::open(const std::filesystem::
 }
 
 std::unique_ptr<RecordReader> RecordReader::from_string(std::string text, std::string name) {
+  if (is_evtx(text)) return evtx_from_string(std::move(text), std::move(name));
   std::uint64_t size = text.size();
   auto sniffed = sniff_gzip(std::make_unique<StringSource>(std::move(text)), name);
   // A string source cannot fail to read.

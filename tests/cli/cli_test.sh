@@ -109,6 +109,36 @@ case $case_name in
     expect_status 1 "$rasid" rules check "$tmp/rules" --format json
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["failed"]==1 and d["diagnostics"][0]["line"]==6, d' "$tmp/out" || fail "json output"
     ;;
+  evtx_hunt_equals_jsonl)
+    # The .evtx samples give exactly the alerts of their JSON-lines conversions (the
+    # "source" of each alert names the file, so it is left out of the comparison).
+    "$rasid" hunt "$shared/samples/evtx" --rules "$shared/sigma/rules/windows" --format jsonl -q --threads 2 >"$tmp/evtx" || fail "evtx hunt"
+    "$rasid" hunt "$shared/samples/jsonl" --rules "$shared/sigma/rules/windows" --format jsonl -q --threads 2 >"$tmp/jsonl" || fail "jsonl hunt"
+    [ -s "$tmp/evtx" ] || fail "no alerts from the evtx samples"
+    python3 - "$tmp/evtx" "$tmp/jsonl" <<'PY' || fail "evtx and jsonl alerts differ"
+import json, sys
+def load(p):
+    out = []
+    for line in open(p, encoding="utf-8"):
+        a = json.loads(line)
+        a.pop("source", None)
+        out.append(json.dumps(a, sort_keys=True))
+    return out
+a, b = load(sys.argv[1]), load(sys.argv[2])
+print(len(a), "alerts")
+sys.exit(0 if a == b else 1)
+PY
+    ;;
+  convert_evtx)
+    f=deepbluecli/sliver-security
+    expect_status 0 "$rasid" convert "$shared/samples/evtx/$f.evtx" --output "$tmp/conv.jsonl"
+    grep -q '^summary: [0-9]* events from 1 inputs, 0 problems' "$tmp/err" || fail "summary: $(cat "$tmp/err")"
+    python3 -c 'import json,sys; a=[json.loads(l) for l in open(sys.argv[1])]; b=[json.loads(l) for l in open(sys.argv[2])]; sys.exit(0 if a==b and a else 1)' "$tmp/conv.jsonl" "$shared/samples/jsonl/$f.jsonl" || fail "convert output differs from $f.jsonl"
+    # JSON input goes through the same decoder; a missing input is exit status 2.
+    "$rasid" convert "$shared/samples/jsonl/$f.jsonl" -q >"$tmp/conv2.jsonl" || fail "convert jsonl"
+    cmp -s "$tmp/conv.jsonl" "$tmp/conv2.jsonl" || fail "evtx and jsonl convert differently"
+    expect_status 2 "$rasid" convert "$tmp/nope.evtx"
+    ;;
   *)
     fail "unknown case $case_name"
     ;;

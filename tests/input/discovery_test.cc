@@ -36,18 +36,26 @@ TEST(DiscoveryTest, FoldersAreWalkedRecursivelyInPathOrder) {
 TEST(DiscoveryTest, OtherFilesAreSkippedWithAWarning) {
   TempDir dir;
   auto readme = dir.write("README.md", "# logs\n");
-  auto evtx = dir.write("sec.evtx", std::string("ElfFile\0\0\0\0\0", 13));
   dir.write("ok.json", "{}");
   Diagnostics diags;
   auto inputs = discover_inputs({dir.path().string()}, diags);
   ASSERT_EQ(inputs.size(), 1u);
   EXPECT_EQ(inputs[0].path.filename(), "ok.json");
-  ASSERT_EQ(diags.items().size(), 2u);
-  EXPECT_EQ(diags.warning_count(), 2u);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.warning_count(), 1u);
   EXPECT_EQ(diags.items()[0].where.file, readme.string());
-  EXPECT_EQ(diags.items()[0].message, "not a JSON or gzip file");
-  EXPECT_EQ(diags.items()[1].where.file, evtx.string());
-  EXPECT_EQ(diags.items()[1].message, "evtx input is not supported yet");
+  EXPECT_EQ(diags.items()[0].message, "not a JSON, gzip or EVTX file");
+}
+
+TEST(DiscoveryTest, EvtxIsRecognizedBySignatureNotExtension) {
+  TempDir dir;
+  auto evtx = dir.write("sec.log", std::string("ElfFile\0\0\0\0\0", 13));
+  Diagnostics diags;
+  auto inputs = discover_inputs({dir.path().string()}, diags);
+  ASSERT_EQ(inputs.size(), 1u);
+  EXPECT_EQ(inputs[0].path, evtx);
+  EXPECT_EQ(inputs[0].format, InputFormat::kEvtx);
+  EXPECT_TRUE(diags.empty());
 }
 
 TEST(DiscoveryTest, MissingPathIsAnErrorOthersStillListed) {
@@ -72,9 +80,10 @@ TEST(DiscoveryTest, SharedSamplesFolder) {
   EXPECT_EQ(inputs.size(), 23u);
   EXPECT_TRUE(diags.empty());
   Diagnostics evtx_diags;
-  auto none = discover_inputs({std::string(RASID_SHARED_DIR) + "/data/samples/evtx"}, evtx_diags);
-  EXPECT_TRUE(none.empty());
-  EXPECT_EQ(evtx_diags.warning_count(), 23u);
+  auto evtx = discover_inputs({std::string(RASID_SHARED_DIR) + "/data/samples/evtx"}, evtx_diags);
+  ASSERT_EQ(evtx.size(), 23u);
+  EXPECT_EQ(evtx[0].format, InputFormat::kEvtx);
+  EXPECT_TRUE(evtx_diags.empty());
 }
 
 }  // namespace
