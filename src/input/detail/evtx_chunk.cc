@@ -1030,6 +1030,11 @@ class Flat {
     set(key, {false, std::move(val)});
   }
   const std::vector<std::pair<std::string, FlatValue>>& items() const { return items_; }
+  // Moves the items out; the map is empty afterwards.
+  std::vector<std::pair<std::string, FlatValue>> take() {
+    index_.clear();
+    return std::move(items_);
+  }
 
  private:
   // Events have a few dozen fields: a linear search beats hashing; a hash index is built only
@@ -1108,9 +1113,9 @@ class Flattener {
         FlatValue& cur = payload_.at(key);
         cur.text += "\n" + v;
       } else if (payload_.has(key) || is_system_key(key)) {
-        payload_.put(parent_tag.empty() ? key : parent_tag + "_" + key, v);
+        payload_.put(parent_tag.empty() ? key : parent_tag + "_" + key, std::move(v));
       } else {
-        payload_.set(key, {false, v});
+        payload_.set(key, {false, std::move(v)});
         leaves_.insert(key);
       }
       return;
@@ -1144,7 +1149,7 @@ void flatten_event(const Elem& ev, Flat& res) {
         if (as_int(v, num)) {
           sys.set(t, {true, num});
         } else {
-          sys.set(t, {false, v});
+          sys.set(t, {false, std::move(v)});
         }
       } else if (t == "Keywords") {
         std::string v = py_strip(c.all_text());
@@ -1157,7 +1162,7 @@ void flatten_event(const Elem& ev, Flat& res) {
           if (digits.size() < 16) digits.insert(0, 16 - digits.size(), '0');
           v = "0x" + digits;
         }
-        sys.set("Keywords", {false, v});
+        sys.set("Keywords", {false, std::move(v)});
       } else if (t == "TimeCreated") {
         const std::string* st = c.get("SystemTime");
         sys.set("TimeCreated", {false, normalize_systemtime(st ? *st : std::string())});
@@ -1180,14 +1185,14 @@ void flatten_event(const Elem& ev, Flat& res) {
           const std::string* name = d.get("Name");
           std::string v = d.all_text();
           if (name != nullptr && !name->empty()) {
-            payload.put(*name, v);
+            payload.put(*name, std::move(v));
           } else {
             unnamed.push_back(std::move(v));
           }
         } else if (d.tag == "Binary") {
           std::string v = py_strip(d.all_text());
           for (auto& ch : v) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-          if (!v.empty()) payload.put("Binary", v);
+          if (!v.empty()) payload.put("Binary", std::move(v));
         } else {
           fl.leaves(d, "EventData");
         }
@@ -1199,7 +1204,7 @@ void flatten_event(const Elem& ev, Flat& res) {
     }
     if (child.kids.empty()) {
       std::string v = py_strip(child.all_text());
-      if (!v.empty()) payload.put(t, v);
+      if (!v.empty()) payload.put(t, std::move(v));
     }
     for (const auto& k : child.kids) {
       if (!k.kids.empty()) {
@@ -1214,9 +1219,9 @@ void flatten_event(const Elem& ev, Flat& res) {
   }
   for (auto key : kSystemOrder) {
     std::string k(key);
-    if (sys.has(k)) res.set(k, sys.at(k));
+    if (sys.has(k)) res.set(k, std::move(sys.at(k)));
   }
-  for (const auto& [k, v] : payload.items()) res.set(k, v);
+  for (auto& [k, v] : payload.take()) res.set(k, std::move(v));
 }
 
 void json_string(std::string& out, std::string_view s) {
@@ -1308,7 +1313,12 @@ void decode_evtx_chunk(std::string_view chunk, std::uint64_t index, std::string&
     }
     std::uint32_t size = le32(d + p + 4);
     std::uint64_t rid = le64(d + p + 8);
-    if (size < 28 || p + size > kEvtxChunkSize || p + size > chunk.size()) {
+    if (size >= 28 && p + size <= kEvtxChunkSize && p + size > chunk.size()) {
+      problems.push_back({rid, where + " record " + std::to_string(rid) +
+                                   ": cut by the end of the file"});
+      break;
+    }
+    if (size < 28 || p + size > kEvtxChunkSize) {
       problems.push_back({rid, where + " record " + std::to_string(rid) +
                                    ": bad record size " + std::to_string(size) +
                                    "; rest of the chunk skipped"});
