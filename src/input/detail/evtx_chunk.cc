@@ -810,8 +810,10 @@ struct Elem {
       kids.back().tail += s;
     }
   }
-  std::string all_text() const {
-    std::string t = text;
+  // The element's text and its children's tails (ElementTree's view of mixed content),
+  // moved out: flattening reads each element's text once.
+  std::string take_text() {
+    std::string t = std::move(text);
     for (const auto& k : kids) t += k.tail;
     return t;
   }
@@ -972,6 +974,15 @@ std::uint32_t cp_at(std::string_view s, std::size_t i, std::size_t& len) {
          (s[i + 3] & 0x3F);
 }
 
+bool is_blank(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = 0;
+    if (!py_space(cp_at(s, i, len))) return false;
+    i += len;
+  }
+  return true;
+}
+
 std::string py_strip(std::string_view s) {
   std::size_t b = 0;
   while (b < s.size()) {
@@ -1096,7 +1107,7 @@ class Flattener {
  public:
   explicit Flattener(Flat& payload) : payload_(payload) {}
 
-  void leaves(const Elem& el, const std::string& parent_tag) {
+  void leaves(Elem& el, const std::string& parent_tag) {
     for (const auto& [an, av] : el.attrs) {
       if (an.rfind("xmlns", 0) == 0 || (el.tag == "Data" && an == "Name")) continue;
       payload_.put(el.tag + "_" + an, av);
@@ -1107,8 +1118,8 @@ class Flattener {
         const std::string* n = el.get("Name");
         if (n != nullptr && !n->empty()) key = *n;
       }
-      std::string v = el.all_text();
-      if (py_strip(v).empty()) v.clear();
+      std::string v = el.take_text();
+      if (is_blank(v)) v.clear();
       if (leaves_.count(key)) {
         FlatValue& cur = payload_.at(key);
         cur.text += "\n" + v;
@@ -1120,7 +1131,7 @@ class Flattener {
       }
       return;
     }
-    for (const auto& c : el.kids) leaves(c, el.tag);
+    for (auto& c : el.kids) leaves(c, el.tag);
   }
 
  private:
@@ -1128,23 +1139,23 @@ class Flattener {
   std::set<std::string> leaves_;
 };
 
-void flatten_event(const Elem& ev, Flat& res) {
+void flatten_event(Elem& ev, Flat& res) {
   Flat sys;
   Flat payload;
-  const Elem* sysel = nullptr;
-  for (const auto& c : ev.kids) {
+  Elem* sysel = nullptr;
+  for (auto& c : ev.kids) {
     if (c.tag == "System") {
       sysel = &c;
       break;
     }
   }
   if (sysel != nullptr) {
-    for (const auto& c : sysel->kids) {
+    for (auto& c : sysel->kids) {
       const std::string& t = c.tag;
       if (t == "Provider") {
         if (const std::string* n = c.get("Name")) sys.set("Provider_Name", {false, *n});
       } else if (t == "EventID" || t == "EventRecordID" || t == "Level") {
-        std::string v = py_strip(c.all_text());
+        std::string v = py_strip(c.take_text());
         std::string num;
         if (as_int(v, num)) {
           sys.set(t, {true, num});
@@ -1152,7 +1163,7 @@ void flatten_event(const Elem& ev, Flat& res) {
           sys.set(t, {false, std::move(v)});
         }
       } else if (t == "Keywords") {
-        std::string v = py_strip(c.all_text());
+        std::string v = py_strip(c.take_text());
         if (v.rfind("0x", 0) == 0 && v.size() > 2 &&
             v.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos) {
           std::string digits = v.substr(2);
@@ -1167,7 +1178,7 @@ void flatten_event(const Elem& ev, Flat& res) {
         const std::string* st = c.get("SystemTime");
         sys.set("TimeCreated", {false, normalize_systemtime(st ? *st : std::string())});
       } else if (t == "Channel" || t == "Computer") {
-        sys.set(t, {false, c.all_text()});
+        sys.set(t, {false, c.take_text()});
       } else if (t == "Security") {
         const std::string* u = c.get("UserID");
         if (u != nullptr && !u->empty()) sys.set("Security_UserID", {false, *u});
@@ -1175,22 +1186,22 @@ void flatten_event(const Elem& ev, Flat& res) {
     }
   }
   Flattener fl(payload);
-  for (const auto& child : ev.kids) {
+  for (auto& child : ev.kids) {
     const std::string& t = child.tag;
     if (t == "System" || t == "RenderingInfo") continue;
     if (t == "EventData") {
       std::vector<std::string> unnamed;
-      for (const auto& d : child.kids) {
+      for (auto& d : child.kids) {
         if (d.tag == "Data") {
           const std::string* name = d.get("Name");
-          std::string v = d.all_text();
+          std::string v = d.take_text();
           if (name != nullptr && !name->empty()) {
             payload.put(*name, std::move(v));
           } else {
             unnamed.push_back(std::move(v));
           }
         } else if (d.tag == "Binary") {
-          std::string v = py_strip(d.all_text());
+          std::string v = py_strip(d.take_text());
           for (auto& ch : v) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
           if (!v.empty()) payload.put("Binary", std::move(v));
         } else {
@@ -1203,15 +1214,15 @@ void flatten_event(const Elem& ev, Flat& res) {
       continue;
     }
     if (child.kids.empty()) {
-      std::string v = py_strip(child.all_text());
+      std::string v = py_strip(child.take_text());
       if (!v.empty()) payload.put(t, std::move(v));
     }
-    for (const auto& k : child.kids) {
+    for (auto& k : child.kids) {
       if (!k.kids.empty()) {
         for (const auto& [an, av] : k.attrs) {
           if (an.rfind("xmlns", 0) != 0) payload.put(k.tag + "_" + an, av);
         }
-        for (const auto& kk : k.kids) fl.leaves(kk, k.tag);
+        for (auto& kk : k.kids) fl.leaves(kk, k.tag);
       } else {
         fl.leaves(k, t);
       }
@@ -1334,9 +1345,9 @@ void decode_evtx_chunk(std::string_view chunk, std::uint64_t index, std::string&
       em.emit(nodes, nullptr, root, 0);
       if (!em.ok()) error = "record too large or nested too deeply";
     }
-    const Elem* ev = nullptr;
+    Elem* ev = nullptr;
     if (error.empty()) {
-      for (const auto& c : root.kids) {
+      for (auto& c : root.kids) {
         if (c.tag == "Event") {
           ev = &c;
           break;
