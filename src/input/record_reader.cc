@@ -644,6 +644,30 @@ Result<std::unique_ptr<RecordReader>> RecordReader::open(const std::filesystem::
   if (name == "-") {
     name = "<stdin>";
     src = std::make_unique<FdSource>(STDIN_FILENO, false, name);
+    // A pipe cannot be read twice: look at its first 8 bytes; EVTX needs random access to
+    // its chunks, so an EVTX stream is read whole into memory (its size on disk).
+    std::string head(8, '\0');
+    std::size_t got = 0;
+    while (got < head.size()) {
+      auto n = src->read(head.data() + got, head.size() - got);
+      if (!n) return fail(n.error());
+      if (*n == 0) break;
+      got += *n;
+    }
+    head.resize(got);
+    if (is_evtx(head)) {
+      std::string all = std::move(head);
+      for (;;) {
+        std::size_t old = all.size();
+        all.resize(old + kMaxBlock);
+        auto n = src->read(all.data() + old, kMaxBlock);
+        if (!n) return fail(n.error());
+        all.resize(old + *n);
+        if (*n == 0) break;
+      }
+      return evtx_from_string(std::move(all), std::move(name));
+    }
+    src = std::make_unique<PrefixSource>(std::move(head), std::move(src));
   } else {
     int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {

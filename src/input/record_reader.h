@@ -4,8 +4,9 @@
 // Formats, recognized from the content: JSON lines (one document a line), a JSON array of
 // documents, and concatenated documents (pretty-printed objects one after another, as
 // evtx_dump writes). gzip is recognized by its magic bytes and decompressed on the fly.
-// A regular file (or string) starting with "ElfFile\0" is a Windows event log: open()
-// returns the EVTX reader of evtx_reader.h, whose records are flat JSON objects.
+// An input starting with "ElfFile\0" is a Windows event log: open() and from_string()
+// return the EVTX reader of evtx_reader.h, whose records are flat JSON objects (standard
+// input is then read whole into memory first, as EVTX needs random access).
 // Memory stays bounded whatever the input size: records are read in batches.
 //
 // A batch owns its bytes, so it can be handed to another thread; records are views into

@@ -138,6 +138,9 @@ PY
     "$rasid" convert "$shared/samples/jsonl/$f.jsonl" -q >"$tmp/conv2.jsonl" || fail "convert jsonl"
     cmp -s "$tmp/conv.jsonl" "$tmp/conv2.jsonl" || fail "evtx and jsonl convert differently"
     expect_status 2 "$rasid" convert "$tmp/nope.evtx"
+    # EVTX on standard input is recognized too.
+    "$rasid" convert -q <"$shared/samples/evtx/$f.evtx" >"$tmp/conv3.jsonl" || fail "convert stdin"
+    cmp -s "$tmp/conv.jsonl" "$tmp/conv3.jsonl" || fail "evtx from stdin converts differently"
     ;;
   *)
     fail "unknown case $case_name"
