@@ -270,10 +270,12 @@ std::function<int()> add_hunt_command(CLI::App& app) {
   auto args = std::make_shared<HuntArgs>();
   auto* hunt = app.add_subcommand(
       "hunt",
-      "Hunt through logs with Sigma rules. Reads JSON lines, JSON arrays and concatenated JSON "
-      "documents (plain or gzip), from files, folders (recursively) or standard input (-). "
+      "Hunt through logs with Sigma rules. Reads Windows .evtx files, JSON lines, JSON arrays and "
+      "concatenated JSON documents (plain or gzip), recognized by content, from files, folders "
+      "(recursively) or standard input (-). "
       "Alerts go to standard output; progress, problems and a summary go to standard error.");
-  hunt->add_option("inputs", args->inputs, "Log files or folders; - for standard input (default)");
+  hunt->add_option("inputs", args->inputs,
+                   "Log files or folders (.evtx, JSON, gzip); - for standard input (default)");
   hunt->add_option("-r,--rules", args->rules, "Sigma rule files or folders")->required();
   hunt->add_option("-m,--mapping", args->mappings,
                    "Extra logsource mapping file(s) that add to or override the built-in Windows mapping");
