@@ -113,7 +113,7 @@ TEST(EvtxReaderTest, SamplesDecodeToTheirJsonLines) {
 
 TEST(EvtxReaderTest, RegressionSamplesDecodeToEvtx2JsonlOutput) {
   std::map<std::string, std::vector<nlohmann::json>> golden;
-  for (const auto& line : lines_of(kSource + "/tests/golden/nested_evtx/expected.jsonl")) {
+  for (const auto& line : lines_of(std::string(RASID_NESTED_EVTX_EXPECTED))) {
     auto j = nlohmann::json::parse(line);
     std::string c = j["case"].get<std::string>();
     golden[c.substr(0, c.size() - 5) + ".evtx"] = j["events"].get<std::vector<nlohmann::json>>();

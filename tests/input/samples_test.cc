@@ -43,7 +43,8 @@ std::string rtrim(std::string s) {
 }
 
 // Every regression case: its nested .json decodes, record by record, to the flat events that
-// shared/tools/evtx2jsonl.py makes of the .evtx (tests/golden/nested_evtx/expected.jsonl).
+// shared/tools/evtx2jsonl.py makes of the .evtx (converted at build time by
+// tests/input/gen_nested_evtx_expected.py).
 // The one tolerated difference: evtx_dump trims trailing blanks of values (a few command
 // lines end with a space in the .evtx), which cannot be recovered from its output. One case's
 // .json was edited apart from its .evtx (listed in kSampleMismatches).
@@ -72,7 +73,7 @@ TEST(RegressionSamplesTest, NestedJsonMatchesFlatFormOfTheEvtx) {
   auto manifest = lines_of(kShared + "/data/sigma/regression_manifest.jsonl");
   ASSERT_EQ(manifest.size(), 202u);
   std::map<std::string, nlohmann::ordered_json> golden;
-  for (const auto& line : lines_of(kSource + "/tests/golden/nested_evtx/expected.jsonl")) {
+  for (const auto& line : lines_of(std::string(RASID_NESTED_EVTX_EXPECTED))) {
     auto j = nlohmann::ordered_json::parse(line);
     golden[j["case"].get<std::string>()] = j["events"];
   }
