@@ -1,13 +1,11 @@
 #include "engine/hunt.h"
 
-#include <condition_variable>
-#include <deque>
-#include <map>
 #include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "base/pipeline.h"
 #include "engine/event_time.h"
 #include "engine/scanner.h"
 #include "event/event.h"
@@ -27,90 +25,6 @@ struct Done {
   std::vector<Hit> hits;
   std::vector<InputIssue> issues;
   std::uint64_t events = 0, malformed = 0, out_of_range = 0, bytes = 0;
-};
-
-// Bounded queue of batches from the reader to the scanners.
-class WorkQueue {
- public:
-  explicit WorkQueue(std::size_t capacity) : capacity_(capacity) {}
-  void push(Work work) {
-    std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return items_.size() < capacity_; });
-    items_.push_back(std::move(work));
-    not_empty_.notify_one();
-  }
-  bool pop(Work& out) {
-    std::unique_lock lock(mutex_);
-    not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
-    if (items_.empty()) return false;
-    out = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return true;
-  }
-  void close() {
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-    not_empty_.notify_all();
-  }
-
- private:
-  std::size_t capacity_;
-  std::mutex mutex_;
-  std::condition_variable not_full_, not_empty_;
-  std::deque<Work> items_;
-  bool closed_ = false;
-};
-
-// Results keyed by sequence. Ordered: the consumer takes them strictly in sequence order;
-// unordered: as they come (no worker ever waits for a slow batch ahead of it).
-class ResultBoard {
- public:
-  ResultBoard(std::size_t capacity, bool ordered) : capacity_(capacity), ordered_(ordered) {}
-  void put(std::uint64_t sequence, Done done) {
-    std::unique_lock lock(mutex_);
-    // Keep memory bounded: a worker far ahead of the next expected result waits.
-    has_room_.wait(lock, [&] {
-      return ordered_ ? sequence < next_ + capacity_ : ready_.size() < capacity_;
-    });
-    ready_.emplace(sequence, std::move(done));
-    changed_.notify_all();
-  }
-  // Waits up to `timeout` for the next result; false on timeout or when all are done.
-  bool take(Done& out, std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    auto available = [&] {
-      return ordered_ ? ready_.find(next_) : ready_.begin();
-    };
-    changed_.wait_for(lock, timeout, [&] { return available() != ready_.end() || finished_; });
-    auto it = available();
-    if (it == ready_.end()) return false;
-    out = std::move(it->second);
-    ready_.erase(it);
-    ++next_;  // ordered: the next sequence; unordered: the number taken
-    has_room_.notify_all();
-    return true;
-  }
-  void finish(std::uint64_t total) {
-    std::lock_guard lock(mutex_);
-    total_ = total;
-    finished_ = true;
-    changed_.notify_all();
-  }
-  bool all_taken() {
-    std::lock_guard lock(mutex_);
-    return finished_ && next_ >= total_;
-  }
-
- private:
-  std::size_t capacity_;
-  bool ordered_;
-  std::mutex mutex_;
-  std::condition_variable changed_, has_room_;
-  std::map<std::uint64_t, Done> ready_;
-  std::uint64_t next_ = 0;
-  std::uint64_t total_ = 0;
-  bool finished_ = false;
 };
 
 std::vector<event::FieldId> time_fields(const event::FieldTable& table) {
@@ -177,8 +91,8 @@ HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& op
   std::uint64_t total_size = 0;
   for (const auto& in : options.inputs) total_size += in.size;
 
-  WorkQueue queue(2 * threads);
-  ResultBoard board(4 * threads + 4, !options.unordered);
+  BoundedQueue<Work> queue(2 * threads);
+  ResultBoard<Done> board(4 * threads + 4, !options.unordered);
   std::atomic<std::uint64_t> bytes_read{0};
   std::mutex issues_mutex;
   std::vector<InputIssue> reader_issues;  // open/read failures, reported by the consumer
@@ -195,6 +109,7 @@ HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& op
         continue;
       }
       auto& reader_ptr = *opened;
+      reader_ptr->defer_decoding();  // EVTX chunks are decoded by the scanner threads
       std::uint64_t batch_number = 0;
       while (true) {
         Work work;
@@ -229,6 +144,7 @@ HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& op
       Work work;
       while (queue.pop(work)) {
         Done done;
+        input::complete_batch(work.batch);
         scan_batch(work, scanner, decoder, event, times, options, matches, done);
         board.put(work.sequence, std::move(done));
       }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/assert.h"
 #include "input/detail/evtx_chunk.h"
 
 namespace rasid::input {
@@ -82,8 +83,6 @@ class EvtxReader final : public RecordReader {
     batch.clear();
     batch.sequence = sequence_;
     if (done_) return false;
-    std::vector<detail::EvtxRecordOut> recs;
-    std::vector<detail::EvtxProblemOut> probs;
     std::uint64_t start = consumed_;
     if (!header_read_) {
       header_read_ = true;
@@ -111,75 +110,92 @@ class EvtxReader final : public RecordReader {
       if (offset_ == 0) offset_ = 0x1000;
       consumed_ = offset_;
     }
-    while (!done_ && batch.buffer.size() < max_bytes) {
-      chunk_.resize(kEvtxChunkSize);
-      auto n = bytes_->read_at(offset_, chunk_.data(), kEvtxChunkSize);
-      if (!n) return fail(n.error());
-      chunk_.resize(*n);
-      if (*n < detail::kEvtxChunkHeaderSize) {
-        // A file ends after its last chunk; a few stray bytes are a truncated chunk.
-        if (*n > 0 && chunk_.find_first_not_of('\0') != std::string::npos) {
-          batch.problems.push_back(
-              {0, "chunk " + std::to_string(index_) + ": truncated chunk header; ignored"});
-        }
-        consumed_ = offset_ + *n;
+    // Raw chunks go into the batch as they are; complete_batch() decodes them, here or (when
+    // decoding is deferred) on a scanner thread.
+    while (!done_ && batch.pending.size() < max_bytes) {
+      std::size_t at = batch.pending.size();
+      batch.pending.resize(at + kEvtxChunkSize);
+      auto n = bytes_->read_at(offset_, batch.pending.data() + at, kEvtxChunkSize);
+      if (!n) {
+        batch.pending.resize(at);
+        return fail(n.error());
+      }
+      batch.pending.resize(at + *n);
+      if (*n == 0) {
         done_ = true;
         break;
       }
-      if (std::string_view(chunk_).substr(0, 8) != kChunkMagic) {
-        // Preallocated, never written chunks are zero-filled; anything else is damage.
-        if (chunk_.find_first_not_of('\0') != std::string::npos) {
-          batch.problems.push_back(
-              {0, "chunk " + std::to_string(index_) + ": no chunk signature; skipped"});
-        }
-      } else {
-        recs.clear();
-        probs.clear();
-        detail::decode_evtx_chunk(chunk_, index_, batch.buffer, recs, probs);
-        for (const auto& r : recs) found_.push_back({r.offset, r.size, r.record_id});
-        for (auto& p : probs) batch.problems.push_back({p.record_id, std::move(p.message)});
-      }
+      batch.pending_chunks.push_back({index_, at, *n});
       offset_ += *n;
       consumed_ = offset_;
       ++index_;
       if (*n < kEvtxChunkSize) done_ = true;
     }
-    batch.buffer.append(simdjson::SIMDJSON_PADDING, ' ');
-    batch.records.reserve(found_.size());
-    for (const auto& f : found_) {
-      batch.records.push_back({std::string_view(batch.buffer.data() + f.offset, f.size), f.line});
-    }
-    found_.clear();
     batch.bytes = consumed_ - start;
     ++sequence_;
-    return !batch.records.empty() || !batch.problems.empty() || batch.bytes > 0;
+    bool any = !batch.pending_chunks.empty() || !batch.problems.empty() || batch.bytes > 0;
+    if (!deferred_) complete_batch(batch);
+    return any;
   }
+
+  void defer_decoding() override { deferred_ = true; }
+  bool renders_flat_json() const override { return true; }
 
   std::uint64_t bytes_read() const override { return consumed_; }
   std::uint64_t size_hint() const override { return size_; }
   const std::string& name() const override { return name_; }
 
  private:
-  struct Found {
-    std::size_t offset;
-    std::size_t size;
-    std::uint64_t line;
-  };
-
   std::unique_ptr<Bytes> bytes_;
   std::string name_;
   std::uint64_t size_ = 0;
-  std::string chunk_;
-  std::vector<Found> found_;
   std::uint64_t offset_ = 0;
   std::uint64_t consumed_ = 0;
   std::uint64_t index_ = 0;
   std::uint64_t sequence_ = 0;
   bool header_read_ = false;
   bool done_ = false;
+  bool deferred_ = false;
 };
 
 }  // namespace
+
+void complete_batch(RecordBatch& batch) {
+  if (batch.pending_chunks.empty()) return;
+  RASID_ASSERT(batch.records.empty() && batch.buffer.empty());
+  std::vector<detail::EvtxRecordOut> recs;
+  std::vector<detail::EvtxProblemOut> probs;
+  for (const auto& c : batch.pending_chunks) {
+    std::string_view chunk(batch.pending.data() + c.offset, c.size);
+    bool blank = chunk.find_first_not_of('\0') == std::string_view::npos;
+    if (c.size < detail::kEvtxChunkHeaderSize) {
+      // A file ends after its last chunk; a few stray bytes are a truncated chunk.
+      if (!blank) {
+        batch.problems.push_back(
+            {0, "chunk " + std::to_string(c.index) + ": truncated chunk header; ignored"});
+      }
+      continue;
+    }
+    if (chunk.substr(0, 8) != kChunkMagic) {
+      // Preallocated, never written chunks are zero-filled; anything else is damage.
+      if (!blank) {
+        batch.problems.push_back(
+            {0, "chunk " + std::to_string(c.index) + ": no chunk signature; skipped"});
+      }
+      continue;
+    }
+    probs.clear();
+    detail::decode_evtx_chunk(chunk, c.index, batch.buffer, recs, probs);
+    for (auto& p : probs) batch.problems.push_back({p.record_id, std::move(p.message)});
+  }
+  batch.buffer.append(simdjson::SIMDJSON_PADDING, ' ');
+  batch.records.reserve(recs.size());
+  for (const auto& r : recs) {
+    batch.records.push_back({std::string_view(batch.buffer.data() + r.offset, r.size), r.record_id});
+  }
+  batch.pending.clear();
+  batch.pending_chunks.clear();
+}
 
 bool is_evtx(std::string_view head) { return head.substr(0, kFileMagic.size()) == kFileMagic; }
 

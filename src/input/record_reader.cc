@@ -21,6 +21,8 @@ void RecordBatch::clear() {
   records.clear();
   problems.clear();
   bytes = 0;
+  pending.clear();
+  pending_chunks.clear();
 }
 
 namespace {

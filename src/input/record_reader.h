@@ -43,10 +43,26 @@ struct RecordBatch {
   std::vector<InputProblem> problems;
   std::uint64_t bytes = 0;        // input bytes (compressed size for gzip) this batch covers
 
+  // Work a deferring reader (RecordReader::defer_decoding) left for complete_batch(): raw
+  // EVTX chunks, decoded on whichever thread calls it. Empty otherwise.
+  struct PendingChunk {
+    std::uint64_t index = 0;   // chunk number in its file (for messages)
+    std::size_t offset = 0;    // of its bytes in `pending`
+    std::size_t size = 0;      // 65536, or less for the truncated last chunk of a file
+  };
+  std::string pending;
+  std::vector<PendingChunk> pending_chunks;
+
   // Empties the batch for reuse, keeping the buffer's capacity. `input` is the caller's label
   // and is kept, so it can be set once per reader.
   void clear();
 };
+
+// Finishes a batch from a deferring reader: decodes its pending EVTX chunks into records and
+// problems (in chunk order, after the problems already there) and empties `pending`. A
+// no-op for a batch without pending work. Thread-safe (touches only `batch`), so N threads
+// can decode the chunks of one file in parallel; batch order still gives record order.
+void complete_batch(RecordBatch& batch);
 
 class RecordReader {
  public:
@@ -64,6 +80,15 @@ class RecordReader {
   // complete (up to 256 MiB: a longer record is skipped with a problem). A batch may hold only
   // problems, or nothing at all when the last bytes were blank.
   [[nodiscard]] virtual Result<bool> next_batch(RecordBatch& batch, std::size_t max_bytes) = 0;
+
+  // Asks the reader to leave costly decoding to complete_batch(), to be run on other threads
+  // (the hunt's scanners). Only the EVTX reader has such work (binary XML); for the others
+  // this does nothing, and their batches are complete when next_batch returns.
+  virtual void defer_decoding() {}
+
+  // True if the records are flat JSON objects rasid itself rendered (EVTX): they can be
+  // written out as they are, with no need to parse and re-render them.
+  [[nodiscard]] virtual bool renders_flat_json() const { return false; }
 
   // Bytes of the input consumed so far (on disk: compressed bytes for gzip).
   [[nodiscard]] virtual std::uint64_t bytes_read() const = 0;

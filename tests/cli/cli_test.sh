@@ -142,6 +142,18 @@ PY
     "$rasid" convert -q <"$shared/samples/evtx/$f.evtx" >"$tmp/conv3.jsonl" || fail "convert stdin"
     cmp -s "$tmp/conv.jsonl" "$tmp/conv3.jsonl" || fail "evtx from stdin converts differently"
     ;;
+  convert_threads)
+    # EVTX chunks (and JSON records) are decoded by several threads; the output stays in
+    # input order, byte for byte the same at any thread count.
+    for d in evtx jsonl; do
+      "$rasid" convert "$shared/samples/$d" --threads 1 -o "$tmp/$d.1" 2>"$tmp/$d.err1" || fail "$d: 1 thread"
+      "$rasid" convert "$shared/samples/$d" --threads 3 -o "$tmp/$d.3" 2>"$tmp/$d.err3" || fail "$d: 3 threads"
+      [ "$(wc -l <"$tmp/$d.1")" -gt 8000 ] || fail "$d: too few events"
+      cmp -s "$tmp/$d.1" "$tmp/$d.3" || fail "$d: output differs between 1 and 3 threads"
+      cmp -s "$tmp/$d.err1" "$tmp/$d.err3" || fail "$d: messages differ between 1 and 3 threads"
+    done
+    cmp -s "$tmp/evtx.1" "$tmp/jsonl.1" || fail "the evtx samples convert differently from their JSON lines"
+    ;;
   *)
     fail "unknown case $case_name"
     ;;

@@ -14,6 +14,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -496,6 +497,48 @@ TEST(EvtxReaderTest, CorruptRecordIsSkippedOthersKept) {
   EXPECT_TRUE(mentions(got2, "bad record size"));
   EXPECT_EQ(got2.records.front(), whole.records.front());
   EXPECT_EQ(got2.records.back(), whole.records.back());
+}
+
+// Deferred decoding (the hunt's and convert's mode): next_batch only reads raw chunks,
+// complete_batch decodes them on other threads, in any order; the records and problems are
+// those of inline decoding, batch by batch.
+TEST(EvtxReaderTest, DeferredDecodingOnOtherThreadsGivesTheSameBatches) {
+  std::string bytes = sample_bytes();
+  bytes[0x1000 + kChunk + 0x34] ^= 0x01;  // a problem in chunk 1, so problems are compared too
+  bytes.resize(bytes.size() - kChunk / 3);  // and a truncated last chunk
+  auto inline_read = read_bytes(bytes);
+  ASSERT_FALSE(inline_read.problems.empty());
+  auto reader = RecordReader::from_string(bytes, "mem.evtx");
+  reader->defer_decoding();
+  EXPECT_TRUE(reader->renders_flat_json());
+  std::vector<RecordBatch> batches;
+  for (;;) {
+    RecordBatch batch;
+    auto more = reader->next_batch(batch, 256 << 10);
+    ASSERT_TRUE(more.has_value());
+    if (!*more) break;
+    EXPECT_TRUE(batch.records.empty());  // nothing decoded yet
+    batches.push_back(std::move(batch));
+  }
+  ASSERT_GT(batches.size(), 2u);
+  // Decode the batches on threads, last batch first.
+  std::vector<std::thread> threads;
+  for (std::size_t i = batches.size(); i-- > 0;) {
+    threads.emplace_back([&batches, i] { complete_batch(batches[i]); });
+  }
+  for (auto& t : threads) t.join();
+  testing::ReadResult deferred;
+  for (auto& b : batches) {
+    EXPECT_TRUE(b.pending.empty() && b.pending_chunks.empty());
+    complete_batch(b);  // a second call does nothing
+    for (const auto& r : b.records) deferred.records.emplace_back(std::string(r.text), r.line);
+    for (const auto& p : b.problems) deferred.problems.push_back(p);
+  }
+  EXPECT_EQ(deferred.records, inline_read.records);
+  ASSERT_EQ(deferred.problems.size(), inline_read.problems.size());
+  for (std::size_t i = 0; i < deferred.problems.size(); ++i) {
+    EXPECT_EQ(deferred.problems[i].message, inline_read.problems[i].message);
+  }
 }
 
 TEST(EvtxReaderTest, RandomByteFlipsNeverCrash) {
