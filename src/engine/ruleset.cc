@@ -349,21 +349,14 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
       for (const auto& value : channel->values) compiled.by_channel[value].push_back(v);
     }
   }
-  // Literal prefilter: trigger sets per variant, one database of all their atoms.
+  // Literal prefilter: trigger sets per variant, per-field matchers of their atoms.
   detail::AtomTable atoms;
   std::vector<detail::TriggerSet> triggers;
   triggers.reserve(compiled.variants.size());
   for (const auto& cv : compiled.variants) triggers.push_back(detail::trigger_set(cv, atoms));
-  if (!atoms.atoms().empty()) {
-    auto prefilter = detail::Prefilter::build(atoms);
+  if (std::any_of(triggers.begin(), triggers.end(), [](const auto& t) { return t.has_value(); })) {
+    auto prefilter = detail::Prefilter::build(std::move(atoms), triggers, fields.size());
     if (!prefilter) return fail(prefilter.error());
-    (*prefilter)->atom_variants.resize(atoms.atoms().size());
-    (*prefilter)->filtered.assign(compiled.variants.size(), 0);
-    for (std::uint32_t v = 0; v < triggers.size(); ++v) {
-      if (!triggers[v]) continue;
-      (*prefilter)->filtered[v] = 1;
-      for (std::uint32_t atom : *triggers[v]) (*prefilter)->atom_variants[atom].push_back(v);
-    }
     compiled.prefilter = std::move(*prefilter);
     const auto& filtered = compiled.prefilter->filtered;
     compiled.variant_groups.resize(compiled.variants.size());

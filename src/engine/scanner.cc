@@ -261,20 +261,64 @@ struct Scanner::Scratch {
   std::vector<std::uint8_t> triggered;      // per variant
   std::vector<std::uint32_t> touched;       // variants set in `triggered`
   const detail::Prefilter* prefilter = nullptr;
+  bool filtering = false;  // prefilter present and scratch for its databases ready
+  // The value being scanned by a field matcher (for its match callback).
+  const detail::FieldMatcher* matcher = nullptr;
+  std::size_t value_length = 0;
+
+  void trigger(std::uint32_t atom) noexcept {
+    for (std::uint32_t v : prefilter->atom_variants[atom]) {
+      if (!triggered[v]) {
+        triggered[v] = 1;
+        touched.push_back(v);
+      }
+    }
+  }
 };
 
 namespace {
 
-int on_atom(unsigned int id, unsigned long long, unsigned long long, unsigned int,
-            void* context) noexcept {
-  auto* s = static_cast<Scanner::Scratch*>(context);
-  for (std::uint32_t v : s->prefilter->atom_variants[id]) {
-    if (!s->triggered[v]) {
-      s->triggered[v] = 1;
-      s->touched.push_back(v);
-    }
-  }
+// Keyword atoms: pattern ids are atom ids.
+int on_keyword_atom(unsigned int id, unsigned long long, unsigned long long, unsigned int,
+                    void* context) noexcept {
+  static_cast<Scanner::Scratch*>(context)->trigger(id);
   return 0;  // keep scanning: other atoms may trigger other variants
+}
+
+// Field atoms: pattern ids index the matcher's patterns; anchors are checked here.
+int on_field_atom(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
+                  void* context) noexcept {
+  auto* s = static_cast<Scanner::Scratch*>(context);
+  const auto& pattern = s->matcher->patterns[id];
+  const bool at_start = to == pattern.length;
+  const bool at_end = to == s->value_length;
+  for (std::uint32_t atom : pattern.atoms) {
+    using AK = detail::AtomKind;
+    switch (s->prefilter->atoms[atom].kind) {
+      case AK::kPrefix:
+        if (!at_start) continue;
+        break;
+      case AK::kSuffix:
+        if (!at_end) continue;
+        break;
+      default:
+        break;
+    }
+    s->trigger(atom);
+  }
+  return 0;
+}
+
+bool has_non_ascii(std::string_view s) noexcept {
+  std::size_t i = 0;
+  std::uint64_t any = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    any |= word;
+  }
+  for (; i < s.size(); ++i) any |= static_cast<unsigned char>(s[i]);
+  return (any & 0x8080808080808080ull) != 0;
 }
 
 }  // namespace
@@ -288,9 +332,13 @@ Scanner::Scanner(std::shared_ptr<const Ruleset> ruleset)
     scratch_->prefilter = compiled.prefilter.get();
     hs_scratch_t* clone = nullptr;
     // Cloning only fails on allocation failure; without scratch the scanner falls back to
-    // evaluating every candidate (correct, slower).
-    if (hs_clone_scratch(compiled.prefilter->prototype.get(), &clone) == HS_SUCCESS) {
+    // evaluating every candidate (correct, slower). No prototype: no database to scan.
+    const hs_scratch_t* prototype = compiled.prefilter->prototype.get();
+    if (prototype == nullptr) {
+      scratch_->filtering = true;
+    } else if (hs_clone_scratch(prototype, &clone) == HS_SUCCESS) {
       scratch_->hs.reset(clone);
+      scratch_->filtering = true;
     }
     scratch_->triggered.assign(compiled.variants.size(), 0);
   }
@@ -317,31 +365,31 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
   const detail::CompiledRules& compiled = ruleset_->compiled();
   Scratch& s = *scratch_;
   s.found.clear();
-  // Vectored passes of the literal databases over the event's folded values.
-  const bool filtering = s.prefilter != nullptr && s.hs != nullptr;
+  // Field matchers over the values of fields with atoms, one vectored pass of the keyword
+  // database over every value.
+  const bool filtering = s.filtering;
   if (filtering) {
     for (std::uint32_t v : s.touched) s.triggered[v] = 0;
     s.touched.clear();
     s.buffers.clear();
     s.lengths.clear();
     const detail::Prefilter& pf = *s.prefilter;
-    auto scan = [&s](const detail::HsDatabase& db) {
-      if (db && !s.buffers.empty()) {
-        hs_scan_vector(db.get(), s.buffers.data(), s.lengths.data(),
-                       static_cast<unsigned>(s.buffers.size()), 0, s.hs.get(), on_atom, &s);
+    event.for_each([&s, &pf](event::FieldId id, const event::Value& v) {
+      if (id >= pf.field_matcher.size() || pf.field_matcher[id] < 0 || v.is_null()) return;
+      const detail::FieldMatcher& m = pf.matchers[static_cast<std::size_t>(pf.field_matcher[id])];
+      if (!m.exact.empty()) {
+        if (auto it = m.exact.find(v.folded); it != m.exact.end()) s.trigger(it->second);
       }
-      s.buffers.clear();
-      s.lengths.clear();
-    };
-    if (pf.field_database) {
-      event.for_each([&s](event::FieldId, const event::Value& v) {
-        if (!v.folded.empty()) {
-          s.buffers.push_back(v.folded.data());
-          s.lengths.push_back(static_cast<unsigned>(v.folded.size()));
-        }
-      });
-      scan(pf.field_database);
-    }
+      if (!m.non_ascii.empty() && has_non_ascii(v.folded)) {
+        for (std::uint32_t atom : m.non_ascii) s.trigger(atom);
+      }
+      if (m.database && !v.folded.empty()) {
+        s.matcher = &m;
+        s.value_length = v.folded.size();
+        hs_scan(m.database.get(), v.folded.data(), static_cast<unsigned>(v.folded.size()), 0,
+                s.hs.get(), on_field_atom, &s);
+      }
+    });
     if (pf.keyword_database) {
       for (std::string_view k : event.folded_keywords()) {
         if (!k.empty()) {
@@ -349,7 +397,11 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
           s.lengths.push_back(static_cast<unsigned>(k.size()));
         }
       }
-      scan(pf.keyword_database);
+      if (!s.buffers.empty()) {
+        hs_scan_vector(pf.keyword_database.get(), s.buffers.data(), s.lengths.data(),
+                       static_cast<unsigned>(s.buffers.size()), 0, s.hs.get(), on_keyword_atom,
+                       &s);
+      }
     }
   }
   auto evaluate = [&](std::uint32_t v) {

@@ -1,49 +1,76 @@
 #pragma once
-// Literal prefilter: vectorscan databases of every literal ("atom") the rules need.
+// Literal prefilter: per-field matchers of every literal ("atom") the rules need.
 //
 // At build time each compiled variant gets a *trigger set*: atoms of which at least one must
-// occur in the event for the variant to possibly match (derived from its condition: AND needs
-// one branch's set, OR the union of its branches, NOT gives no requirement). At scan time
-// vectored vectorscan passes over the event's folded values find the atoms that occur; only
-// variants with a found trigger atom (or with no trigger set) are evaluated in full.
-// The prefilter may let through variants that do not match (an atom found in another field,
-// or across two values); it never drops one that does: the full evaluation decides.
+// be found in the event for the variant to possibly match (derived from its condition: AND
+// needs one branch's set, OR the union of its branches, NOT gives no requirement). An atom is
+// scoped and anchored: it belongs to one field (or to the keyword searches, which look at every
+// value) and says where in a value of that field its literal must be: anywhere, at the start,
+// at the end, or as the whole value; a last kind only asks for a byte >= 0x80 in the value
+// (for rules made of short non-ASCII literals, such as homoglyph lists).
 //
-// Atoms are folded (ASCII lower case) and scanned against Value::folded, so one atom serves
+// At scan time each value of a field with atoms is checked by that field's matcher: a hash
+// lookup of the whole value for exact atoms, one vectorscan block scan for the others (anchors
+// checked from the match offsets), a byte test for non-ASCII atoms; keyword atoms are found by
+// one vectored scan over every value of the record. Only variants with a found trigger atom
+// (or with no trigger set) are evaluated in full. The prefilter may let through variants that
+// do not match; it never drops one that does: the full evaluation decides.
+//
+// Atoms are folded (ASCII lower case) and matched against Value::folded, so one atom serves
 // case-insensitive and `cased` predicates alike (folding keeps an occurrence an occurrence).
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include <hs/hs.h>
 
 #include "base/result.h"
+#include "event/field_table.h"
 
 namespace rasid::engine::detail {
 
 struct CompiledVariant;
 
+// Where an atom's literal must be found in one value of its field.
+enum class AtomKind : std::uint8_t {
+  kAnywhere,  // substring
+  kPrefix,    // at offset 0
+  kSuffix,    // ending at the value's end
+  kExact,     // the whole value
+  kNonAscii,  // no literal: some byte >= 0x80 anywhere in the value
+};
+
+struct Atom {
+  event::FieldId field = event::kNoField;  // kNoField: keyword atom (any value of the record)
+  AtomKind kind = AtomKind::kAnywhere;
+  std::string literal;  // folded; empty for kNonAscii
+  bool operator==(const Atom&) const = default;
+};
+
 // Trigger set of a variant: sorted atom ids; nullopt = no requirement (always evaluate).
 using TriggerSet = std::optional<std::vector<std::uint32_t>>;
 
-// Interns atoms while variants are compiled.
+// Interns atoms while trigger sets are derived. Every candidate atom of a predicate is interned,
+// also those of branches the derivation does not keep; Prefilter::build compiles only the atoms
+// some trigger set holds.
 class AtomTable {
  public:
-  // `keyword`: the atom comes from a keyword search (searched in every value of the record)
-  // rather than from a field's predicate (searched in the values of read fields).
-  std::uint32_t intern(const std::string& folded, bool keyword);
-  [[nodiscard]] const std::vector<std::string>& atoms() const { return atoms_; }
-  // Per atom: bit 1 used by a field predicate, bit 2 used by a keyword search.
-  [[nodiscard]] const std::vector<std::uint8_t>& usage() const { return usage_; }
+  std::uint32_t intern(const Atom& atom);
+  [[nodiscard]] const std::vector<Atom>& atoms() const { return atoms_; }
+  // Hands the atoms over (ids = positions); the table is left empty.
+  [[nodiscard]] std::vector<Atom> release();
 
  private:
-  std::vector<std::string> atoms_;
-  std::vector<std::uint8_t> usage_;
-  std::unordered_map<std::string, std::uint32_t> ids_;
+  struct AtomHash {
+    std::size_t operator()(const Atom& a) const noexcept;
+  };
+  std::vector<Atom> atoms_;
+  std::unordered_map<Atom, std::uint32_t, AtomHash> ids_;
 };
 
 // The trigger set of a compiled variant's detection (logsource conditions excluded: the
@@ -59,19 +86,41 @@ struct HsScratchDeleter {
 using HsDatabase = std::unique_ptr<hs_database_t, HsDatabaseDeleter>;
 using HsScratch = std::unique_ptr<hs_scratch_t, HsScratchDeleter>;
 
-// The compiled atom databases and a prototype scratch (sized for both) that scanners clone.
-// Field atoms are scanned over the values of the fields the ruleset reads; keyword atoms, a
-// handful, over every value of the record. Keeping them apart keeps the big database off the
-// many values no rule reads.
+// The atoms of one field.
+struct FieldMatcher {
+  // Atoms of kind anywhere/prefix/suffix, one pattern per distinct literal (block mode);
+  // null when the field has none.
+  HsDatabase database;
+  // Pattern id -> its literal's length and the atoms sharing that literal.
+  struct Pattern {
+    std::uint32_t length = 0;
+    std::vector<std::uint32_t> atoms;
+  };
+  std::vector<Pattern> patterns;
+  // Folded whole value -> kExact atom (views into Prefilter::atoms).
+  std::unordered_map<std::string_view, std::uint32_t> exact;
+  std::vector<std::uint32_t> non_ascii;  // kNonAscii atoms
+};
+
+// The compiled matchers and a prototype scratch (sized for every database) that scanners
+// clone. Field atoms are only looked for in values of their own field, and fields without
+// atoms are not looked at; keyword atoms, a handful, are scanned over every value of the
+// record.
 struct Prefilter {
-  HsDatabase field_database;    // null if no field atom
-  HsDatabase keyword_database;  // null if no keyword atom
+  std::vector<Atom> atoms;                                // atom id -> atom
+  std::vector<std::int32_t> field_matcher;                // FieldId -> index, -1 = none
+  std::vector<FieldMatcher> matchers;
+  HsDatabase keyword_database;                            // vectored; null if no keyword atom
+  std::vector<std::uint32_t> keyword_atoms;               // keyword pattern id -> atom
   HsScratch prototype;
   std::vector<std::vector<std::uint32_t>> atom_variants;  // atom id -> variants it triggers
   std::vector<std::uint8_t> filtered;                     // per variant: has a trigger set
 
-  // Compiles `atoms` (ids = positions) into a vectored literal database.
-  [[nodiscard]] static Result<std::unique_ptr<Prefilter>> build(const AtomTable& atoms);
+  // Compiles the atoms of `table` that some trigger set of `triggers` (one per variant) holds,
+  // for events of `field_count` fields. The result must stay where it is (matchers hold views
+  // into `atoms`): it is only handed out behind the returned pointer.
+  [[nodiscard]] static Result<std::unique_ptr<Prefilter>> build(
+      AtomTable table, const std::vector<TriggerSet>& triggers, std::size_t field_count);
 };
 
 }  // namespace rasid::engine::detail
