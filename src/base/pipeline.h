@@ -70,7 +70,11 @@ class ResultBoard {
   bool take(T& out, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     auto available = [&] { return ordered_ ? ready_.find(next_) : ready_.begin(); };
-    changed_.wait_for(lock, timeout, [&] { return available() != ready_.end() || finished_; });
+    // Wake for the next result or for the end; not merely because the producer finished
+    // (the workers may still be busy: returning then would make the caller spin).
+    changed_.wait_for(lock, timeout, [&] {
+      return available() != ready_.end() || (finished_ && next_ >= total_);
+    });
     auto it = available();
     if (it == ready_.end()) return false;
     out = std::move(it->second);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -266,7 +267,8 @@ struct Attr;
 struct XNode {
   enum class Kind : std::uint8_t { kElement, kText, kSub, kInstance };
   Kind kind = Kind::kText;
-  std::string text;  // kText; the name of a kElement
+  std::string text;         // kText
+  std::string_view name;    // kElement: in the chunk's name cache (BinXml::names_)
   std::uint16_t index = 0;  // kSub
   std::vector<Attr> attrs;  // kElement
   std::vector<XNode> kids;  // kElement
@@ -275,7 +277,7 @@ struct XNode {
 };
 
 struct Attr {
-  std::string name;
+  std::string_view name;  // in the chunk's name cache
   std::vector<XNode> parts;  // kText and kSub only
 };
 
@@ -317,7 +319,7 @@ class BinXml {
       if (t == 0x01) {
         XNode el;
         el.kind = XNode::Kind::kElement;
-        if (!element_header(pos, in_template, el.text)) return out;
+        if (!element_header(pos, in_template, el.name)) return out;
         if (tok & 0x40) {
           pos += 4;
           for (;;) {
@@ -394,7 +396,7 @@ class BinXml {
       }
       if (t == 0x09) {
         ++pos;
-        std::string nm;
+        std::string_view nm;
         if (!name(pos, nm)) return out;
         XNode v;
         v.text = entity(nm);
@@ -403,7 +405,7 @@ class BinXml {
       }
       if (t == 0x0A) {
         ++pos;
-        std::string nm;
+        std::string_view nm;
         if (!name(pos, nm)) return out;
         continue;
       }
@@ -445,13 +447,13 @@ class BinXml {
     return false;
   }
 
-  static std::string entity(const std::string& nm) {
+  static std::string entity(std::string_view nm) {
     if (nm == "lt") return "<";
     if (nm == "gt") return ">";
     if (nm == "amp") return "&";
     if (nm == "quot") return "\"";
     if (nm == "apos") return "'";
-    return "&" + nm + ";";
+    return "&" + std::string(nm) + ";";
   }
 
   struct Name {
@@ -482,7 +484,7 @@ class BinXml {
     return &names_.emplace(rel, std::move(nm)).first->second;
   }
 
-  bool name(std::size_t& pos, std::string& out) {
+  bool name(std::size_t& pos, std::string_view& out) {
     if (!need(pos, 4)) return false;
     std::size_t rel = le32(d_ + pos);
     std::size_t after = pos + 4;
@@ -496,7 +498,7 @@ class BinXml {
   // Open start element: token, [dependency id (2)], data size (4), name offset (4). Records
   // written without dependency ids (newer or exported files) lack the first field; outside
   // templates both layouts are tried, the name hash deciding.
-  bool element_header(std::size_t& pos, bool in_template, std::string& out) {
+  bool element_header(std::size_t& pos, bool in_template, std::string_view& out) {
     for (std::size_t noff : {std::size_t{7}, std::size_t{5}}) {
       std::size_t npos = pos + noff;
       if (!need(npos, 4)) return false;
@@ -542,7 +544,7 @@ class BinXml {
         pos += 3;
       } else if (t == 0x09) {
         ++pos;
-        std::string nm;
+        std::string_view nm;
         if (!name(pos, nm)) return;
         XNode v;
         v.text = entity(nm);
@@ -779,60 +781,136 @@ class BinXml {
 
 // ---------------------------------------------------------------------------- element tree
 
-// The rendered XML of a record, as ElementTree holds it (text, tail, ordered attributes).
-struct Elem {
-  std::string tag;
-  std::vector<std::pair<std::string, std::string>> attrs;
-  std::string text;
-  std::string tail;
-  std::vector<Elem> kids;
+constexpr std::uint32_t kNil = static_cast<std::uint32_t>(-1);
 
-  void set(const std::string& k, std::string v) {
-    for (auto& a : attrs) {
-      if (a.first == k) {
-        a.second = std::move(v);
+// One record's rendered XML as ElementTree holds it (tag, ordered attributes, text, tail,
+// children), in flat arrays reused from record to record: no allocation per element.
+// Texts are views: of values (alive in the record's parsed nodes), of template text (alive in
+// the chunk's template cache), or of strings in the Arena when pieces had to be joined.
+struct Elem {
+  std::string_view tag;
+  std::string_view text, tail;
+  std::uint32_t text_own = kNil, tail_own = kNil;   // Arena string backing text/tail, if any
+  std::uint32_t first_kid = kNil, last_kid = kNil, next = kNil;
+  std::uint32_t attr_begin = 0, attr_end = 0;       // in Tree::attrs
+};
+
+struct AttrOut {
+  std::string_view name;
+  std::string_view value;
+};
+
+// Strings made while rendering one record (joined texts, composed keys, normalized values),
+// reused from record to record: reset() keeps every string's capacity. A deque, so a string
+// never moves while views of it exist.
+class Arena {
+ public:
+  std::uint32_t fresh() {
+    if (used_ == strings_.size()) strings_.emplace_back();
+    strings_[used_].clear();
+    return static_cast<std::uint32_t>(used_++);
+  }
+  std::string& at(std::uint32_t i) { return strings_[i]; }
+  std::string_view keep(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
+    std::string& s = strings_[fresh()];
+    s.reserve(a.size() + b.size() + c.size());
+    s += a;
+    s += b;
+    s += c;
+    return s;
+  }
+  void reset() { used_ = 0; }
+
+ private:
+  std::deque<std::string> strings_;
+  std::size_t used_ = 0;
+};
+
+struct Tree {
+  std::vector<Elem> elems;  // elems[0] is the document root
+  std::vector<AttrOut> attrs;
+  Arena* arena = nullptr;
+
+  void reset() {
+    elems.clear();
+    elems.emplace_back();
+    attrs.clear();
+  }
+  // Appends `s` to a text (view + optional owned backing string).
+  void append(std::string_view& view, std::uint32_t& own, std::string_view s) {
+    if (s.empty()) return;
+    if (view.empty() && own == kNil) {
+      view = s;
+      return;
+    }
+    if (own == kNil) {
+      own = arena->fresh();
+      arena->at(own).assign(view);
+    }
+    arena->at(own) += s;
+    view = arena->at(own);
+  }
+  void add_text(std::uint32_t e, std::string_view s) {
+    Elem& el = elems[e];
+    if (el.last_kid == kNil) {
+      append(el.text, el.text_own, s);
+    } else {
+      Elem& k = elems[el.last_kid];
+      append(k.tail, k.tail_own, s);
+    }
+  }
+  std::uint32_t add_kid(std::uint32_t parent, std::string_view tag) {
+    auto i = static_cast<std::uint32_t>(elems.size());
+    Elem& el = elems.emplace_back();
+    el.tag = tag;
+    el.attr_begin = el.attr_end = static_cast<std::uint32_t>(attrs.size());
+    Elem& p = elems[parent];
+    if (p.last_kid == kNil) {
+      p.first_kid = i;
+    } else {
+      elems[p.last_kid].next = i;
+    }
+    p.last_kid = i;
+    return i;
+  }
+  // Sets an attribute of the element added last (its attributes are the last ones).
+  void set_attr(std::uint32_t e, std::string_view k, std::string_view v) {
+    Elem& el = elems[e];
+    for (std::uint32_t a = el.attr_begin; a < el.attr_end; ++a) {
+      if (attrs[a].name == k) {
+        attrs[a].value = v;
         return;
       }
     }
-    attrs.emplace_back(k, std::move(v));
+    attrs.push_back({k, v});
+    el.attr_end = static_cast<std::uint32_t>(attrs.size());
   }
-  const std::string* get(std::string_view k) const {
-    for (const auto& a : attrs) {
-      if (a.first == k) return &a.second;
+  const std::string_view* get(std::uint32_t e, std::string_view k) const {
+    const Elem& el = elems[e];
+    for (std::uint32_t a = el.attr_begin; a < el.attr_end; ++a) {
+      if (attrs[a].name == k) return &attrs[a].value;
     }
     return nullptr;
   }
-  void add_text(const std::string& s) {
-    if (s.empty()) return;
-    if (kids.empty()) {
-      text += s;
-    } else {
-      kids.back().tail += s;
+  bool has_kids(std::uint32_t e) const { return elems[e].first_kid != kNil; }
+  // The element's text and its children's tails (ElementTree's view of mixed content).
+  std::string_view full_text(std::uint32_t e) {
+    const Elem& el = elems[e];
+    std::string_view t = el.text;
+    std::uint32_t own = kNil;
+    for (std::uint32_t k = el.first_kid; k != kNil; k = elems[k].next) {
+      append(t, own, elems[k].tail);
     }
-  }
-  // The element's text and its children's tails (ElementTree's view of mixed content),
-  // moved out: flattening reads each element's text once.
-  std::string take_text() {
-    std::string t = std::move(text);
-    for (const auto& k : kids) t += k.tail;
     return t;
   }
 };
 
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) s += sep;
-    s += v[i];
-  }
-  return s;
-}
-
 class Emitter {
  public:
+  explicit Emitter(Tree& tree) : tree_(tree) {}
   bool ok() const { return ok_; }
 
-  void emit(const std::vector<XNode>& nodes, const std::vector<Value>* vals, Elem& parent,
+  void emit(const std::vector<XNode>& nodes, const std::vector<Value>* vals, std::uint32_t parent,
             int depth) {
     if (depth > 2 * kMaxDepth + 8) {
       ok_ = false;
@@ -845,7 +923,7 @@ class Emitter {
           emit_element(n, vals, parent, depth);
           break;
         case XNode::Kind::kText:
-          parent.add_text(n.text);
+          tree_.add_text(parent, n.text);
           break;
         case XNode::Kind::kSub:
           emit_value(lookup(vals, n.index), parent, depth);
@@ -863,19 +941,30 @@ class Emitter {
     return &(*vals)[i];
   }
 
-  void emit_value(const Value* v, Elem& parent, int depth) {
+  std::string_view join(const std::vector<std::string>& list, std::string_view sep) {
+    if (list.size() == 1) return list[0];
+    std::uint32_t own = tree_.arena->fresh();
+    std::string& s = tree_.arena->at(own);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (i) s += sep;
+      s += list[i];
+    }
+    return s;
+  }
+
+  void emit_value(const Value* v, std::uint32_t parent, int depth) {
     if (v == nullptr) return;
     switch (v->kind) {
       case Value::Kind::kNone:
         break;
       case Value::Kind::kText:
-        parent.add_text(v->text);
+        tree_.add_text(parent, v->text);
         break;
       case Value::Kind::kXml:
         emit(v->xml, nullptr, parent, depth + 1);
         break;
       case Value::Kind::kList:
-        parent.add_text(join(v->list, "\n"));
+        if (!v->list.empty()) tree_.add_text(parent, join(v->list, "\n"));
         break;
     }
   }
@@ -885,7 +974,8 @@ class Emitter {
     return ok_;
   }
 
-  void emit_element(const XNode& t, const std::vector<Value>* vals, Elem& parent, int depth) {
+  void emit_element(const XNode& t, const std::vector<Value>* vals, std::uint32_t parent,
+                    int depth) {
     // An element whose only content is one array substitution is repeated per item, as
     // Windows renders it (<Data>a</Data><Data>b</Data>).
     if (t.kids.size() == 1 && t.kids[0].kind == XNode::Kind::kSub && vals != nullptr) {
@@ -893,43 +983,43 @@ class Emitter {
       if (v != nullptr && v->kind == Value::Kind::kList) {
         for (const auto& item : v->list) {
           if (!count()) return;
-          Elem& el = parent.kids.emplace_back();
-          el.tag = t.text;
+          std::uint32_t el = tree_.add_kid(parent, t.name);
           set_attrs(el, t, vals);
-          el.text = item;
+          tree_.elems[el].text = item;
         }
         return;
       }
     }
     if (!count()) return;
-    Elem& el = parent.kids.emplace_back();
-    el.tag = t.text;
+    std::uint32_t el = tree_.add_kid(parent, t.name);
     set_attrs(el, t, vals);
     emit(t.kids, vals, el, depth + 1);
   }
 
-  static void set_attrs(Elem& el, const XNode& t, const std::vector<Value>* vals) {
+  void set_attrs(std::uint32_t el, const XNode& t, const std::vector<Value>* vals) {
     for (const auto& a : t.attrs) {
-      std::string acc;
+      std::string_view acc;
+      std::uint32_t own = kNil;
       bool omit = false;
       for (const auto& p : a.parts) {
         if (p.kind == XNode::Kind::kText) {
-          acc += p.text;
+          tree_.append(acc, own, p.text);
           continue;
         }
         const Value* v = lookup(vals, p.index);
         if (v == nullptr || v->kind == Value::Kind::kNone) {
           if (a.parts.size() == 1) omit = true;
         } else if (v->kind == Value::Kind::kList) {
-          acc += join(v->list, " ");
+          if (!v->list.empty()) tree_.append(acc, own, join(v->list, " "));
         } else if (v->kind == Value::Kind::kText) {
-          acc += v->text;
+          tree_.append(acc, own, v->text);
         }
       }
-      if (!omit) el.set(a.name, std::move(acc));
+      if (!omit) tree_.set_attr(el, a.name, acc);
     }
   }
 
+  Tree& tree_;
   bool ok_ = true;
   std::size_t elements_ = 0;
 };
@@ -983,7 +1073,7 @@ bool is_blank(std::string_view s) {
   return true;
 }
 
-std::string py_strip(std::string_view s) {
+std::string_view py_strip(std::string_view s) {
   std::size_t b = 0;
   while (b < s.size()) {
     std::size_t len = 0;
@@ -998,24 +1088,37 @@ std::string py_strip(std::string_view s) {
     if (!py_space(cp_at(s, st, len))) break;
     e = st;
   }
-  return std::string(s.substr(b, e - b));
+  return s.substr(b, e - b);
 }
 
-// A flat value: an integer (JSON number text) or a string.
+// A flat value: an integer (JSON number text) or a string. `leaf`: set by Flattener::leaves
+// as a leaf of UserData and the like (a repeated leaf is joined to it).
 struct FlatValue {
   bool number = false;
-  std::string text;
+  bool leaf = false;
+  std::string_view text;
 };
 
-// Insertion-ordered map, as a Python dict.
+// Insertion-ordered map, as a Python dict, of views (into the tree, the parsed values, the
+// chunk's names or the Arena); reused from record to record.
 class Flat {
  public:
-  bool has(const std::string& k) const { return find(k) != kNone; }
-  FlatValue& at(const std::string& k) { return items_[find(k)].second; }
-  void set(const std::string& k, FlatValue v) {
+  explicit Flat(Arena& arena) : arena_(arena) {}
+
+  void clear() {
+    items_.clear();
+    index_.clear();
+  }
+  bool has(std::string_view k) const { return find(k) != kNone; }
+  FlatValue& at(std::string_view k) { return items_[find(k)].second; }
+  FlatValue* get(std::string_view k) {
+    std::size_t i = find(k);
+    return i == kNone ? nullptr : &items_[i].second;
+  }
+  void set(std::string_view k, FlatValue v) {
     std::size_t i = find(k);
     if (i != kNone) {
-      items_[i].second = std::move(v);
+      items_[i].second = v;
       return;
     }
     if (!index_.empty() || items_.size() == kLinear) {
@@ -1024,28 +1127,26 @@ class Flat {
       }
       index_.emplace(k, items_.size());
     }
-    items_.emplace_back(k, std::move(v));
+    items_.emplace_back(k, v);
   }
   // evtx2jsonl.py's _put: System names get "EventData_", taken names "_2", "_3", ...
-  void put(std::string key, std::string val) {
-    if (is_system_key(key)) key = "EventData_" + key;
+  void put(std::string_view key, std::string_view val) {
+    if (is_system_key(key)) key = arena_.keep("EventData_", key);
     if (has(key)) {
+      std::string_view base = key;
       for (int n = 2;; ++n) {
-        std::string k = key + "_" + std::to_string(n);
+        char num[16];
+        auto r = std::to_chars(num, num + sizeof num, n);
+        std::string_view k = arena_.keep(base, "_", std::string_view(num, r.ptr - num));
         if (!has(k)) {
-          key = std::move(k);
+          key = k;
           break;
         }
       }
     }
-    set(key, {false, std::move(val)});
+    set(key, {false, false, val});
   }
-  const std::vector<std::pair<std::string, FlatValue>>& items() const { return items_; }
-  // Moves the items out; the map is empty afterwards.
-  std::vector<std::pair<std::string, FlatValue>> take() {
-    index_.clear();
-    return std::move(items_);
-  }
+  const std::vector<std::pair<std::string_view, FlatValue>>& items() const { return items_; }
 
  private:
   // Events have a few dozen fields: a linear search beats hashing; a hash index is built only
@@ -1053,7 +1154,7 @@ class Flat {
   static constexpr std::size_t kLinear = 48;
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-  std::size_t find(const std::string& k) const {
+  std::size_t find(std::string_view k) const {
     if (!index_.empty()) {
       auto it = index_.find(k);
       return it == index_.end() ? kNone : it->second;
@@ -1064,12 +1165,13 @@ class Flat {
     return kNone;
   }
 
-  std::vector<std::pair<std::string, FlatValue>> items_;
-  std::unordered_map<std::string, std::size_t> index_;
+  Arena& arena_;
+  std::vector<std::pair<std::string_view, FlatValue>> items_;
+  std::unordered_map<std::string_view, std::size_t> index_;
 };
 
 // Python's int(text) for already stripped text, as a JSON number; false if not an integer.
-bool as_int(const std::string& v, std::string& out) {
+bool as_int(std::string_view v, Arena& arena, std::string_view& out) {
   std::size_t i = 0;
   bool neg = false;
   if (i < v.size() && (v[i] == '+' || v[i] == '-')) neg = v[i++] == '-';
@@ -1078,161 +1180,31 @@ bool as_int(const std::string& v, std::string& out) {
     if (v[j] < '0' || v[j] > '9') return false;
   }
   while (i + 1 < v.size() && v[i] == '0') ++i;
-  out = (neg && v.substr(i) != "0" ? "-" : "") + v.substr(i);
+  std::string_view digits = v.substr(i);
+  out = neg && digits != "0" ? arena.keep("-", digits) : digits;
   return true;
 }
 
-std::string normalize_systemtime(std::string s) {
-  if (s.empty()) return s;
-  s = py_strip(s);
+std::string_view normalize_systemtime(std::string_view text, Arena& arena) {
+  if (text.empty()) return text;
+  std::string& s = arena.at(arena.fresh());
+  s.assign(py_strip(text));
   if (auto sp = s.find(' '); sp != std::string::npos) s[sp] = 'T';
   if (!s.empty() && s.back() == 'Z') {
     s.pop_back();
   } else if (s.size() >= 6 && s.compare(s.size() - 6, 6, "+00:00") == 0) {
     s.resize(s.size() - 6);
   }
-  std::string head = s;
-  std::string frac;
-  if (auto dot = s.find('.'); dot != std::string::npos) {
-    head = s.substr(0, dot);
-    frac = s.substr(dot + 1);
-  }
+  std::size_t dot = s.find('.');
+  std::string frac = dot == std::string::npos ? std::string() : s.substr(dot + 1);
+  if (dot != std::string::npos) s.resize(dot);
   frac += "000000";
   // Python slices code points; the fraction is ASCII digits in every real file.
   frac.resize(6);
-  return head + "." + frac + "Z";
-}
-
-class Flattener {
- public:
-  explicit Flattener(Flat& payload) : payload_(payload) {}
-
-  void leaves(Elem& el, const std::string& parent_tag) {
-    for (const auto& [an, av] : el.attrs) {
-      if (an.rfind("xmlns", 0) == 0 || (el.tag == "Data" && an == "Name")) continue;
-      payload_.put(el.tag + "_" + an, av);
-    }
-    if (el.kids.empty()) {
-      std::string key = el.tag;
-      if (el.tag == "Data") {
-        const std::string* n = el.get("Name");
-        if (n != nullptr && !n->empty()) key = *n;
-      }
-      std::string v = el.take_text();
-      if (is_blank(v)) v.clear();
-      if (leaves_.count(key)) {
-        FlatValue& cur = payload_.at(key);
-        cur.text += "\n" + v;
-      } else if (payload_.has(key) || is_system_key(key)) {
-        payload_.put(parent_tag.empty() ? key : parent_tag + "_" + key, std::move(v));
-      } else {
-        payload_.set(key, {false, std::move(v)});
-        leaves_.insert(key);
-      }
-      return;
-    }
-    for (auto& c : el.kids) leaves(c, el.tag);
-  }
-
- private:
-  Flat& payload_;
-  std::set<std::string> leaves_;
-};
-
-void flatten_event(Elem& ev, Flat& res) {
-  Flat sys;
-  Flat payload;
-  Elem* sysel = nullptr;
-  for (auto& c : ev.kids) {
-    if (c.tag == "System") {
-      sysel = &c;
-      break;
-    }
-  }
-  if (sysel != nullptr) {
-    for (auto& c : sysel->kids) {
-      const std::string& t = c.tag;
-      if (t == "Provider") {
-        if (const std::string* n = c.get("Name")) sys.set("Provider_Name", {false, *n});
-      } else if (t == "EventID" || t == "EventRecordID" || t == "Level") {
-        std::string v = py_strip(c.take_text());
-        std::string num;
-        if (as_int(v, num)) {
-          sys.set(t, {true, num});
-        } else {
-          sys.set(t, {false, std::move(v)});
-        }
-      } else if (t == "Keywords") {
-        std::string v = py_strip(c.take_text());
-        if (v.rfind("0x", 0) == 0 && v.size() > 2 &&
-            v.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos) {
-          std::string digits = v.substr(2);
-          for (auto& ch : digits) ch = static_cast<char>(std::tolower(ch));
-          std::size_t nz = digits.find_first_not_of('0');
-          digits = nz == std::string::npos ? "0" : digits.substr(nz);
-          if (digits.size() < 16) digits.insert(0, 16 - digits.size(), '0');
-          v = "0x" + digits;
-        }
-        sys.set("Keywords", {false, std::move(v)});
-      } else if (t == "TimeCreated") {
-        const std::string* st = c.get("SystemTime");
-        sys.set("TimeCreated", {false, normalize_systemtime(st ? *st : std::string())});
-      } else if (t == "Channel" || t == "Computer") {
-        sys.set(t, {false, c.take_text()});
-      } else if (t == "Security") {
-        const std::string* u = c.get("UserID");
-        if (u != nullptr && !u->empty()) sys.set("Security_UserID", {false, *u});
-      }
-    }
-  }
-  Flattener fl(payload);
-  for (auto& child : ev.kids) {
-    const std::string& t = child.tag;
-    if (t == "System" || t == "RenderingInfo") continue;
-    if (t == "EventData") {
-      std::vector<std::string> unnamed;
-      for (auto& d : child.kids) {
-        if (d.tag == "Data") {
-          const std::string* name = d.get("Name");
-          std::string v = d.take_text();
-          if (name != nullptr && !name->empty()) {
-            payload.put(*name, std::move(v));
-          } else {
-            unnamed.push_back(std::move(v));
-          }
-        } else if (d.tag == "Binary") {
-          std::string v = py_strip(d.take_text());
-          for (auto& ch : v) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-          if (!v.empty()) payload.put("Binary", std::move(v));
-        } else {
-          fl.leaves(d, "EventData");
-        }
-      }
-      bool any = false;
-      for (const auto& u : unnamed) any = any || !u.empty();
-      if (any) payload.put("Data", join(unnamed, "\n"));
-      continue;
-    }
-    if (child.kids.empty()) {
-      std::string v = py_strip(child.take_text());
-      if (!v.empty()) payload.put(t, std::move(v));
-    }
-    for (auto& k : child.kids) {
-      if (!k.kids.empty()) {
-        for (const auto& [an, av] : k.attrs) {
-          if (an.rfind("xmlns", 0) != 0) payload.put(k.tag + "_" + an, av);
-        }
-        for (auto& kk : k.kids) fl.leaves(kk, k.tag);
-      } else {
-        fl.leaves(k, t);
-      }
-    }
-  }
-  for (auto key : kSystemOrder) {
-    std::string k(key);
-    if (sys.has(k)) res.set(k, std::move(sys.at(k)));
-  }
-  for (auto& [k, v] : payload.take()) res.set(k, std::move(v));
+  s += '.';
+  s += frac;
+  s += 'Z';
+  return s;
 }
 
 void json_string(std::string& out, std::string_view s) {
@@ -1252,9 +1224,9 @@ void json_string(std::string& out, std::string_view s) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default: {
-        char b[8];
-        std::snprintf(b, sizeof b, "\\u%04x", c);
-        out += b;
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(u, 6);
       }
     }
   }
@@ -1262,10 +1234,157 @@ void json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void write_json(const Flat& f, std::string& out) {
+class Flattener {
+ public:
+  Flattener(Tree& tree, Flat& payload) : tree_(tree), payload_(payload) {}
+
+  void leaves(std::uint32_t e, std::string_view parent_tag) {
+    Arena& arena = *tree_.arena;
+    const Elem& el = tree_.elems[e];
+    for (std::uint32_t a = el.attr_begin; a < el.attr_end; ++a) {
+      std::string_view an = tree_.attrs[a].name;
+      if (an.substr(0, 5) == "xmlns" || (el.tag == "Data" && an == "Name")) continue;
+      payload_.put(arena.keep(el.tag, "_", an), tree_.attrs[a].value);
+    }
+    if (!tree_.has_kids(e)) {
+      std::string_view key = el.tag;
+      if (el.tag == "Data") {
+        const std::string_view* n = tree_.get(e, "Name");
+        if (n != nullptr && !n->empty()) key = *n;
+      }
+      std::string_view v = tree_.full_text(e);
+      if (is_blank(v)) v = {};
+      FlatValue* cur = payload_.get(key);
+      if (cur != nullptr && cur->leaf) {
+        cur->text = arena.keep(cur->text, "\n", v);
+      } else if (cur != nullptr || is_system_key(key)) {
+        payload_.put(parent_tag.empty() ? key : arena.keep(parent_tag, "_", key), v);
+      } else {
+        payload_.set(key, {false, true, v});
+      }
+      return;
+    }
+    for (std::uint32_t k = el.first_kid; k != kNil; k = tree_.elems[k].next) {
+      leaves(k, tree_.elems[e].tag);
+    }
+  }
+
+ private:
+  Tree& tree_;
+  Flat& payload_;
+};
+
+// Flattens the <Event> element `ev` and writes it to `out` as one JSON object. `sys` and
+// `payload` are scratch maps (cleared here).
+void flatten_event(Tree& tree, std::uint32_t ev, Flat& sys, Flat& payload, std::string& out) {
+  Arena& arena = *tree.arena;
+  sys.clear();
+  payload.clear();
+  std::uint32_t sysel = kNil;
+  for (std::uint32_t c = tree.elems[ev].first_kid; c != kNil; c = tree.elems[c].next) {
+    if (tree.elems[c].tag == "System") {
+      sysel = c;
+      break;
+    }
+  }
+  if (sysel != kNil) {
+    for (std::uint32_t c = tree.elems[sysel].first_kid; c != kNil; c = tree.elems[c].next) {
+      std::string_view t = tree.elems[c].tag;
+      if (t == "Provider") {
+        if (const std::string_view* n = tree.get(c, "Name")) sys.set("Provider_Name", {false, false, *n});
+      } else if (t == "EventID" || t == "EventRecordID" || t == "Level") {
+        std::string_view v = py_strip(tree.full_text(c));
+        std::string_view num;
+        if (as_int(v, arena, num)) {
+          sys.set(t, {true, false, num});
+        } else {
+          sys.set(t, {false, false, v});
+        }
+      } else if (t == "Keywords") {
+        std::string_view v = py_strip(tree.full_text(c));
+        if (v.substr(0, 2) == "0x" && v.size() > 2 &&
+            v.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string_view::npos) {
+          std::string_view digits = v.substr(2);
+          std::size_t nz = digits.find_first_not_of('0');
+          digits = nz == std::string_view::npos ? "0" : digits.substr(nz);
+          std::string& k = arena.at(arena.fresh());
+          k = "0x";
+          if (digits.size() < 16) k.append(16 - digits.size(), '0');
+          for (char ch : digits) k += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          v = k;
+        }
+        sys.set("Keywords", {false, false, v});
+      } else if (t == "TimeCreated") {
+        const std::string_view* st = tree.get(c, "SystemTime");
+        sys.set("TimeCreated", {false, false, normalize_systemtime(st ? *st : std::string_view(), arena)});
+      } else if (t == "Channel" || t == "Computer") {
+        sys.set(t, {false, false, tree.full_text(c)});
+      } else if (t == "Security") {
+        const std::string_view* u = tree.get(c, "UserID");
+        if (u != nullptr && !u->empty()) sys.set("Security_UserID", {false, false, *u});
+      }
+    }
+  }
+  Flattener fl(tree, payload);
+  for (std::uint32_t child = tree.elems[ev].first_kid; child != kNil; child = tree.elems[child].next) {
+    std::string_view t = tree.elems[child].tag;
+    if (t == "System" || t == "RenderingInfo") continue;
+    if (t == "EventData") {
+      std::string_view unnamed;
+      std::uint32_t unnamed_own = kNil;
+      bool any = false;
+      std::size_t n_unnamed = 0;
+      for (std::uint32_t d = tree.elems[child].first_kid; d != kNil; d = tree.elems[d].next) {
+        std::string_view dt = tree.elems[d].tag;
+        if (dt == "Data") {
+          const std::string_view* name = tree.get(d, "Name");
+          std::string_view v = tree.full_text(d);
+          if (name != nullptr && !name->empty()) {
+            payload.put(*name, v);
+          } else {
+            // Unnamed Data items are joined with "\n" (an empty item still counts).
+            if (n_unnamed++ > 0) tree.append(unnamed, unnamed_own, "\n");
+            tree.append(unnamed, unnamed_own, v);
+            any = any || !v.empty();
+          }
+        } else if (dt == "Binary") {
+          std::string_view v = py_strip(tree.full_text(d));
+          if (!v.empty()) {
+            std::string& b = arena.at(arena.fresh());
+            for (char ch : v) b += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            payload.put("Binary", b);
+          }
+        } else {
+          fl.leaves(d, "EventData");
+        }
+      }
+      if (any) payload.put("Data", unnamed);
+      continue;
+    }
+    if (!tree.has_kids(child)) {
+      std::string_view v = py_strip(tree.full_text(child));
+      if (!v.empty()) payload.put(t, v);
+    }
+    for (std::uint32_t k = tree.elems[child].first_kid; k != kNil; k = tree.elems[k].next) {
+      if (tree.has_kids(k)) {
+        const Elem& ke = tree.elems[k];
+        for (std::uint32_t a = ke.attr_begin; a < ke.attr_end; ++a) {
+          std::string_view an = tree.attrs[a].name;
+          if (an.substr(0, 5) != "xmlns") payload.put(arena.keep(ke.tag, "_", an), tree.attrs[a].value);
+        }
+        for (std::uint32_t kk = ke.first_kid; kk != kNil; kk = tree.elems[kk].next) {
+          fl.leaves(kk, tree.elems[k].tag);
+        }
+      } else {
+        fl.leaves(k, t);
+      }
+    }
+  }
+  // System fields first, in their order, then the payload (whose keys never collide with
+  // System keys: put() renames them EventData_<key>).
   out += '{';
   bool first = true;
-  for (const auto& [k, v] : f.items()) {
+  auto field = [&](std::string_view k, const FlatValue& v) {
     if (!first) out += ',';
     first = false;
     json_string(out, k);
@@ -1275,7 +1394,11 @@ void write_json(const Flat& f, std::string& out) {
     } else {
       json_string(out, v.text);
     }
+  };
+  for (auto key : kSystemOrder) {
+    if (const FlatValue* v = sys.get(key)) field(key, *v);
   }
+  for (const auto& [k, v] : payload.items()) field(k, v);
   out += '}';
 }
 
@@ -1313,6 +1436,11 @@ void decode_evtx_chunk(std::string_view chunk, std::uint64_t index, std::string&
     problems.push_back({0, where + ": bad event records checksum"});
   }
   BinXml bx(chunk);
+  Arena arena;
+  Tree tree;
+  tree.arena = &arena;
+  Flat sys(arena);
+  Flat payload(arena);
   std::size_t p = kEvtxChunkHeaderSize;
   while (p + 24 <= end && p + 24 <= chunk.size()) {
     if (std::memcmp(d + p, "**\0\0", 4) != 0) {
@@ -1339,29 +1467,28 @@ void decode_evtx_chunk(std::string_view chunk, std::uint64_t index, std::string&
     std::size_t pos = p + 24;
     std::vector<XNode> nodes = bx.parse_fragment(pos, p + size - 4, false, 0);
     std::string error = bx.error();
-    Elem root;
+    arena.reset();
+    tree.reset();
     if (error.empty()) {
-      Emitter em;
-      em.emit(nodes, nullptr, root, 0);
+      Emitter em(tree);
+      em.emit(nodes, nullptr, 0, 0);
       if (!em.ok()) error = "record too large or nested too deeply";
     }
-    Elem* ev = nullptr;
+    std::uint32_t ev = kNil;
     if (error.empty()) {
-      for (auto& c : root.kids) {
-        if (c.tag == "Event") {
-          ev = &c;
+      for (std::uint32_t c = tree.elems[0].first_kid; c != kNil; c = tree.elems[c].next) {
+        if (tree.elems[c].tag == "Event") {
+          ev = c;
           break;
         }
       }
-      if (ev == nullptr) error = "record has no <Event>";
+      if (ev == kNil) error = "record has no <Event>";
     }
     if (!error.empty()) {
       problems.push_back({rid, where + " record " + std::to_string(rid) + ": " + error});
     } else {
-      Flat flat;
-      flatten_event(*ev, flat);
       std::size_t at = out.size();
-      write_json(flat, out);
+      flatten_event(tree, ev, sys, payload, out);
       records.push_back({at, out.size() - at, rid});
       out += '\n';
     }
