@@ -19,5 +19,7 @@ std::function<int()> add_hunt_command(CLI::App& app);
 std::function<int()> add_rules_command(CLI::App& app);
 // Registers `convert` (logs to flat JSON lines).
 std::function<int()> add_convert_command(CLI::App& app);
+// Registers `intel` with `intel pattern check` and `intel pattern match` (STIX patterns).
+std::function<int()> add_intel_command(CLI::App& app);
 
 }  // namespace rasid::cli

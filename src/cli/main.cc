@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   auto hunt = rasid::cli::add_hunt_command(app);
   auto rules = rasid::cli::add_rules_command(app);
   auto convert = rasid::cli::add_convert_command(app);
+  auto intel = rasid::cli::add_intel_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "hunt") return hunt();
       if (sub->get_name() == "rules") return rules();
       if (sub->get_name() == "convert") return convert();
+      if (sub->get_name() == "intel") return intel();
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

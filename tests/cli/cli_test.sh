@@ -154,6 +154,50 @@ PY
     done
     cmp -s "$tmp/evtx.1" "$tmp/jsonl.1" || fail "the evtx samples convert differently from their JSON lines"
     ;;
+  intel_pattern_check)
+    expect_status 0 "$rasid" intel pattern check "[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4']"
+    grep -qx 'valid' "$tmp/out" || fail "check of a valid pattern does not print 'valid'"
+    expect_status 1 "$rasid" intel pattern check "[file:size = ]"
+    grep -q '^invalid: column 14: expected a literal value' "$tmp/out" || fail "no column and reason: $(cat "$tmp/out")"
+    expect_status 1 "$rasid" intel pattern check "[file:hashes.'SHA-256' = 'f00']"
+    grep -q 'not a valid SHA-256 hash' "$tmp/out" || fail "hash value not checked"
+    # STIX 2.0 START/STOP take strings; 2.1 wants t'...'.
+    p20="[a:b = 1] START '2020-01-01T00:00:00Z' STOP '2020-01-02T00:00:00Z'"
+    expect_status 0 "$rasid" intel pattern check "$p20" --stix-version 2.0
+    expect_status 1 "$rasid" intel pattern check "$p20"
+    expect_status 2 "$rasid" intel pattern check "[a:b = 1]" --stix-version 3.0
+    expect_status 2 "$rasid" intel pattern check
+    ;;
+  intel_pattern_match)
+    cat >"$tmp/obs.json" <<'JSON'
+[{"type": "bundle", "id": "bundle--1", "objects": [
+  {"type": "observed-data", "id": "observed-data--1", "first_observed": "2026-11-29T08:00:00Z",
+   "last_observed": "2026-11-29T08:00:00Z", "number_observed": 1,
+   "object_refs": ["network-traffic--1", "ipv4-addr--1"]},
+  {"type": "network-traffic", "id": "network-traffic--1", "dst_ref": "ipv4-addr--1", "dst_port": 443},
+  {"type": "ipv4-addr", "id": "ipv4-addr--1", "value": "198.51.100.7"},
+  {"type": "observed-data", "id": "observed-data--2", "first_observed": "2026-11-29T08:00:30Z",
+   "last_observed": "2026-11-29T08:00:30Z", "number_observed": 1, "object_refs": ["file--1"]},
+  {"type": "file", "id": "file--1", "name": "payload.exe"}]}]
+JSON
+    expect_status 0 "$rasid" intel pattern match "[network-traffic:dst_ref.value ISSUBSET '198.51.100.0/24']" "$tmp/obs.json"
+    grep -qx 'match' "$tmp/out" || fail "match not printed"
+    expect_status 0 "$rasid" intel pattern match "[ipv4-addr:value = '198.51.100.7'] FOLLOWEDBY [file:name LIKE '%.exe'] WITHIN 60 SECONDS" "$tmp/obs.json"
+    expect_status 1 "$rasid" intel pattern match "[file:name LIKE '%.exe'] FOLLOWEDBY [ipv4-addr:value = '198.51.100.7']" "$tmp/obs.json"
+    grep -qx 'no match' "$tmp/out" || fail "no match not printed"
+    expect_status 0 "$rasid" intel pattern match "[file:name = 'payload.exe']" - <"$tmp/obs.json"
+    # Invalid patterns (grammar or matcher), unreadable or malformed observations: exit 2.
+    expect_status 2 "$rasid" intel pattern match "[file:name = ]" "$tmp/obs.json"
+    grep -q 'column 14' "$tmp/err" || fail "no column for the invalid pattern"
+    expect_status 2 "$rasid" intel pattern match "[file:name MATCHES '(']" "$tmp/obs.json"
+    expect_status 2 "$rasid" intel pattern match "[file:name = 'x']" "$tmp/missing.json"
+    grep -q 'missing.json' "$tmp/err" || fail "missing file not named"
+    echo '[{"type": "observed-data"' >"$tmp/bad.json"
+    expect_status 2 "$rasid" intel pattern match "[file:name = 'x']" "$tmp/bad.json"
+    # STIX 2.0 observed-data with embedded objects and string START/STOP.
+    echo '[{"type":"observed-data","first_observed":"2020-01-01T00:00:00Z","last_observed":"2020-01-01T00:00:00Z","number_observed":1,"objects":{"0":{"type":"file","name":"a"}}}]' >"$tmp/v20.json"
+    expect_status 0 "$rasid" intel pattern match "[file:name = 'a'] START '2019-12-31T00:00:00Z' STOP '2020-01-02T00:00:00Z'" "$tmp/v20.json" --stix-version 2.0
+    ;;
   *)
     fail "unknown case $case_name"
     ;;
