@@ -112,6 +112,7 @@ const Corpus& corpus() {
         e.add(id, rasid::event::Value(v.kind, e.own(v.text)));
       });
       for (std::string_view k : scratch.keywords()) e.add_keyword(e.own(k));
+      (void)e.folded_keywords();  // folded now: scanner threads share these events read-only
     }
     return out;
   }();

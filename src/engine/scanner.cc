@@ -256,8 +256,7 @@ struct Scanner::Scratch {
   std::vector<RuleIndex> found;
   // Prefilter state.
   detail::HsScratch hs;
-  std::vector<const char*> buffers;
-  std::vector<unsigned> lengths;
+  std::string joined;  // every value of the event, for the keyword database
   std::vector<std::uint8_t> triggered;      // per variant
   std::vector<std::uint32_t> touched;       // variants set in `triggered`
   const detail::Prefilter* prefilter = nullptr;
@@ -365,14 +364,12 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
   const detail::CompiledRules& compiled = ruleset_->compiled();
   Scratch& s = *scratch_;
   s.found.clear();
-  // Field matchers over the values of fields with atoms, one vectored pass of the keyword
-  // database over every value.
+  // Field matchers over the values of fields with atoms, then the keyword database over every
+  // value.
   const bool filtering = s.filtering;
   if (filtering) {
     for (std::uint32_t v : s.touched) s.triggered[v] = 0;
     s.touched.clear();
-    s.buffers.clear();
-    s.lengths.clear();
     const detail::Prefilter& pf = *s.prefilter;
     event.for_each([&s, &pf](event::FieldId id, const event::Value& v) {
       if (id >= pf.field_matcher.size() || pf.field_matcher[id] < 0 || v.is_null()) return;
@@ -391,16 +388,17 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       }
     });
     if (pf.keyword_database) {
-      for (std::string_view k : event.folded_keywords()) {
-        if (!k.empty()) {
-          s.buffers.push_back(k.data());
-          s.lengths.push_back(static_cast<unsigned>(k.size()));
-        }
+      // One block scan over every value joined with NUL bytes: far cheaper than a vectored
+      // scan of the ~20 short values of an event (per-buffer cost). A keyword found across a
+      // separator would only make a candidate.
+      s.joined.clear();
+      for (std::string_view k : event.keywords()) {  // raw: the database is caseless
+        s.joined.append(k);
+        s.joined.push_back('\0');
       }
-      if (!s.buffers.empty()) {
-        hs_scan_vector(pf.keyword_database.get(), s.buffers.data(), s.lengths.data(),
-                       static_cast<unsigned>(s.buffers.size()), 0, s.hs.get(), on_keyword_atom,
-                       &s);
+      if (!s.joined.empty()) {
+        hs_scan(pf.keyword_database.get(), s.joined.data(), static_cast<unsigned>(s.joined.size()),
+                0, s.hs.get(), on_keyword_atom, &s);
       }
     }
   }

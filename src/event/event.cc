@@ -26,6 +26,7 @@ void Event::reset(const FieldTable& table) {
   entries_.clear();
   keywords_.clear();
   folded_keywords_.clear();
+  folded_count_ = 0;
   block_index_ = 0;
   block_used_ = 0;
   raw = {};
@@ -75,7 +76,20 @@ inline std::uint64_t upper_mask(std::uint64_t x) noexcept {
 
 }  // namespace
 
-std::string_view Event::fold(std::string_view s) {
+std::span<const std::string_view> Event::folded_keywords() const {
+  if (folded_count_ != keywords_.size()) {
+    folded_keywords_.resize(folded_count_);
+    for (std::size_t i = folded_count_; i < keywords_.size(); ++i) {
+      folded_keywords_.push_back(fold_copy(keywords_[i]));
+    }
+    folded_count_ = keywords_.size();
+  }
+  return folded_keywords_;
+}
+
+std::string_view Event::fold(std::string_view s) { return fold_copy(s); }
+
+std::string_view Event::fold_copy(std::string_view s) const {
   // Find the first upper-case letter; most values (paths in lower case, numbers, hex) have
   // none and are returned as they are, without a copy.
   std::size_t i = 0;
@@ -86,7 +100,7 @@ std::string_view Event::fold(std::string_view s) {
   }
   while (i < s.size() && !(s[i] >= 'A' && s[i] <= 'Z')) ++i;
   if (i >= s.size()) return s;
-  std::string_view copy = own(s);
+  std::string_view copy = own_copy(s);
   char* data = const_cast<char*>(copy.data());  // arena memory, owned by this event
   std::size_t j = i & ~std::size_t{7};
   for (; j + 8 <= copy.size(); j += 8) {
@@ -101,7 +115,9 @@ std::string_view Event::fold(std::string_view s) {
   return copy;
 }
 
-std::string_view Event::own(std::string_view s) {
+std::string_view Event::own(std::string_view s) { return own_copy(s); }
+
+std::string_view Event::own_copy(std::string_view s) const {
   if (s.empty()) return {};
   while (block_index_ < blocks_.size() && block_used_ + s.size() > block_sizes_[block_index_]) {
     ++block_index_;

@@ -65,10 +65,8 @@ class Event {
   // Appends a value of field `id` (< table size). Values of one field keep their order.
   void add(FieldId id, Value value);
   // Appends a value to the keyword list (all values of the event, for keyword searches).
-  void add_keyword(std::string_view text) {
-    keywords_.push_back(text);
-    folded_keywords_.push_back(fold(text));
-  }
+  // Not folded here: most events never need their keywords folded (folded_keywords()).
+  void add_keyword(std::string_view text) { keywords_.push_back(text); }
 
   // Copies `s` into the event's arena; the view lives until reset().
   std::string_view own(std::string_view s);
@@ -103,10 +101,9 @@ class Event {
   // Every value of the event (strings and scalars as text), filled only when the table
   // asks for it (FieldTable::collect_all_values).
   [[nodiscard]] std::span<const std::string_view> keywords() const noexcept { return keywords_; }
-  // The same values folded (see Value::folded), in the same order.
-  [[nodiscard]] std::span<const std::string_view> folded_keywords() const noexcept {
-    return folded_keywords_;
-  }
+  // The same values folded (see Value::folded), in the same order. Folded on the first call
+  // after the keywords changed (an event is owned by one thread; this is not thread-safe).
+  [[nodiscard]] std::span<const std::string_view> folded_keywords() const;
 
   // The raw record this event was decoded from (valid as long as the decoder's input) and
   // where it came from. Set by whoever feeds the decoder.
@@ -125,12 +122,18 @@ class Event {
   std::vector<std::int32_t> tails_;  // last entry per field id
   std::vector<FieldId> touched_;     // ids set since reset, so reset is O(fields present)
   std::vector<std::string_view> keywords_;
-  std::vector<std::string_view> folded_keywords_;
+  // Lazily folded copy of keywords_ (its first `folded_count_` entries are current).
+  mutable std::vector<std::string_view> folded_keywords_;
+  mutable std::size_t folded_count_ = 0;
   // Arena: fixed-size blocks, reused across resets; large strings get their own block.
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  std::vector<std::size_t> block_sizes_;
-  std::size_t block_index_ = 0;
-  std::size_t block_used_ = 0;
+  // Mutable: folded_keywords() fills it from a const event.
+  mutable std::vector<std::unique_ptr<char[]>> blocks_;
+  mutable std::vector<std::size_t> block_sizes_;
+  mutable std::size_t block_index_ = 0;
+  mutable std::size_t block_used_ = 0;
+
+  std::string_view own_copy(std::string_view s) const;
+  std::string_view fold_copy(std::string_view s) const;
 };
 
 }  // namespace rasid::event

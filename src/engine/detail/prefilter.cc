@@ -296,8 +296,10 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(AtomTable table,
   }
   if (status && !keyword_literals.empty()) {
     std::vector<unsigned> ids(pf.keyword_atoms.begin(), pf.keyword_atoms.end());
-    std::vector<unsigned> flags(ids.size(), HS_FLAG_SINGLEMATCH);
-    auto db = compile_literals(keyword_literals, ids, flags, HS_MODE_VECTORED);
+    // Caseless (ASCII, like our folding) so that the values need no folding for the scan:
+    // most events never have their keyword list folded.
+    std::vector<unsigned> flags(ids.size(), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS);
+    auto db = compile_literals(keyword_literals, ids, flags, HS_MODE_BLOCK);
     if (db) {
       pf.keyword_database = std::move(*db);
       status = grow_scratch(pf.keyword_database);
