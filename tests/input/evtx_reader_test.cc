@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -200,6 +201,59 @@ class EvtxBuilder {
     put32(r, static_cast<std::uint32_t>(size));
     for (int i = 0; i < 4; ++i) r[4 + i] = static_cast<char>(size >> (8 * i));
     chunk_ += r;
+  }
+
+  // A record written token by token, without a template: `body(r, base)` appends binary XML
+  // after the fragment header; `base` is the chunk offset of r's first byte (for inline names).
+  void add_raw_record(std::uint64_t id,
+                      const std::function<void(std::string&, std::size_t)>& body) {
+    std::string r = "**" + std::string(2, '\0');
+    std::size_t at = chunk_.size() + kHeader;
+    put32(r, 0);
+    put64(r, id);
+    put64(r, 0);
+    r += std::string("\x0f\x01\x01\x00", 4);
+    body(r, at);
+    r += '\0';  // end of fragment
+    std::size_t size = r.size() + 4;
+    put32(r, static_cast<std::uint32_t>(size));
+    for (int i = 0; i < 4; ++i) r[4 + i] = static_cast<char>(size >> (8 * i));
+    chunk_ += r;
+  }
+
+  // Tokens for add_raw_record bodies.
+  static void open_el(std::string& s, std::size_t base, std::string_view n, bool attrs = false) {
+    open(s, base, n, attrs);
+  }
+  static void attr(std::string& s, std::size_t base, std::string_view n) {
+    s += '\x06';
+    name(s, base, n);
+  }
+  static void text(std::string& s, std::string_view ascii) {
+    s += '\x05';
+    s += '\x01';
+    put16(s, static_cast<std::uint16_t>(ascii.size()));
+    s += u16(ascii);
+  }
+  static void char_ref(std::string& s, std::uint16_t c) {
+    s += '\x08';
+    put16(s, c);
+  }
+  static void entity_ref(std::string& s, std::size_t base, std::string_view n) {
+    s += '\x09';
+    name(s, base, n);
+  }
+  static void cdata(std::string& s, std::string_view ascii) {
+    s += '\x07';
+    put16(s, static_cast<std::uint16_t>(ascii.size()));
+    s += u16(ascii);
+  }
+  // <n>text</n>
+  static void leaf(std::string& s, std::size_t base, std::string_view n, std::string_view t) {
+    open(s, base, n, false);
+    s += '\x02';
+    if (!t.empty()) text(s, t);
+    s += '\x04';
   }
 
   // The file; `padded` false leaves the chunk short of 64 KiB (a truncated file, small seeds).
@@ -409,6 +463,93 @@ TEST(EvtxReaderTest, EveryValueTypeIsRenderedAsWindowsDoes) {
     std::ofstream(dir / "header_only.evtx", std::ios::binary) << file.substr(0, 0x1000);
     std::ofstream(dir / "chunk_only.bin", std::ios::binary) << file.substr(0x1000);
   }
+}
+
+// Records without templates, token by token: UserData leaves (renamed when they collide with a
+// System name, repeated ones joined), entity and character references, CDATA, unnamed Data
+// joined with "\n" (empty items count), Binary upper-cased, xmlns attributes dropped.
+TEST(EvtxReaderTest, UserDataEntitiesCdataAndUnnamedData) {
+  using B = EvtxBuilder;
+  B b;
+  b.add_raw_record(1, [](std::string& r, std::size_t base) {
+    B::open_el(r, base, "Event");
+    r += '\x02';
+    B::open_el(r, base, "System");
+    r += '\x02';
+    B::leaf(r, base, "EventID", "0104");
+    B::leaf(r, base, "Channel", "Test");
+    r += '\x04';
+    B::open_el(r, base, "UserData");
+    r += '\x02';
+    B::open_el(r, base, "LogFileCleared", true);
+    B::attr(r, base, "xmlns");
+    B::text(r, "http://example.org/ns");
+    r += '\x02';
+    B::leaf(r, base, "SubjectUserName", "alice");
+    B::leaf(r, base, "Channel", "Security");
+    B::leaf(r, base, "Item", "a");
+    B::leaf(r, base, "Item", "b");
+    r += '\x04';
+    r += '\x04';
+    r += '\x04';
+  });
+  b.add_raw_record(2, [](std::string& r, std::size_t base) {
+    B::open_el(r, base, "Event");
+    r += '\x02';
+    B::open_el(r, base, "System");
+    r += '\x02';
+    B::leaf(r, base, "EventID", "400");
+    r += '\x04';
+    B::open_el(r, base, "EventData");
+    r += '\x02';
+    B::open_el(r, base, "Data", true);
+    B::attr(r, base, "Name");
+    B::text(r, "Cmd");
+    r += '\x02';
+    B::text(r, "a");
+    B::entity_ref(r, base, "lt");
+    B::text(r, "b");
+    B::entity_ref(r, base, "amp");
+    B::char_ref(r, 0x41);
+    B::cdata(r, "x<y");
+    B::entity_ref(r, base, "foo");
+    r += '\x04';
+    B::leaf(r, base, "Data", "one");
+    B::leaf(r, base, "Data", "");
+    B::leaf(r, base, "Data", "three");
+    B::leaf(r, base, "Binary", "0a0b");
+    r += '\x04';
+    r += '\x04';
+  });
+  if (const char* u = std::getenv("RASID_UPDATE_GOLDEN"); u != nullptr && std::string(u) == "1") {
+    std::ofstream(fs::path(kSource) / "fuzz/corpus/fuzz_evtx/synthetic_userdata.evtx",
+                  std::ios::binary)
+        << b.file(false);
+  }
+  auto got = read_bytes(b.file());
+  ASSERT_TRUE(got.problems.empty()) << got.problems[0].message;
+  ASSERT_EQ(got.records.size(), 2u);
+  // Key order matters too: System first, then the payload in document order, except the
+  // unnamed Data items, put once all EventData is read (as evtx2jsonl.py does).
+  EXPECT_EQ(got.records[0].first,
+            R"({"EventID":104,"Channel":"Test","SubjectUserName":"alice",)"
+            R"("LogFileCleared_Channel":"Security","Item":"a\nb"})");
+  EXPECT_EQ(got.records[1].first,
+            R"({"EventID":400,"Cmd":"a<b&Ax<y&foo;","Binary":"0A0B","Data":"one\n\nthree"})");
+}
+
+// A substitution value that is itself binary XML (type 0x21) is rendered in place.
+TEST(EvtxReaderTest, EmbeddedBinaryXmlValue) {
+  std::string blob("\x0f\x01\x01\x00", 4);
+  EvtxBuilder::text(blob, "emb");
+  EvtxBuilder::char_ref(blob, 0x58);
+  blob += '\0';
+  EvtxBuilder b;
+  b.add_record(7, {{0x06, le(1, 2)}, {0x01, EvtxBuilder::u16("P")}, {0x21, blob}});
+  auto got = read_bytes(b.file());
+  ASSERT_TRUE(got.problems.empty()) << got.problems[0].message;
+  ASSERT_EQ(got.records.size(), 1u);
+  EXPECT_EQ(got.records[0].first, R"({"EventID":1,"Provider_Name":"P","n2":"embX"})");
 }
 
 // ---------------------------------------------------------------------------- damage
