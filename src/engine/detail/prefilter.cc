@@ -53,6 +53,186 @@ bool has_non_ascii(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
+// The literals a regular expression (RE2 syntax) cannot match without: for each top-level
+// alternative, its longest run of literal characters that every match contains. nullopt when
+// some alternative has no such run, or when the pattern uses syntax
+// this conservative reader does not follow (non-ASCII characters, \Q...\E, odd braces).
+// Case does not matter: atoms are folded, and so are the values they are looked for in.
+class RegexLiterals {
+ public:
+  explicit RegexLiterals(std::string_view pattern) : re_(pattern) {}
+
+  std::optional<std::vector<std::string>> required() {
+    std::vector<std::string> out;
+    while (true) {
+      std::string best;
+      if (!alternative(best) || best.empty()) return std::nullopt;
+      out.push_back(std::move(best));
+      if (i_ >= re_.size()) return out;
+      ++i_;  // the top-level '|'
+    }
+  }
+
+ private:
+  bool at(char c) const { return i_ < re_.size() && re_[i_] == c; }
+  static bool is_alnum(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+
+  // Reads one alternative up to a top-level '|' or the end; `best` gets its longest run.
+  bool alternative(std::string& best) {
+    std::string run;
+    auto cut = [&] {
+      if (run.size() > best.size()) best = run;
+      run.clear();
+    };
+    while (i_ < re_.size() && re_[i_] != '|') {
+      char c = re_[i_];
+      if (static_cast<unsigned char>(c) >= 0x80) return false;
+      bool literal = false;
+      char value = 0;
+      if (c == '\\') {
+        if (i_ + 1 >= re_.size()) return false;
+        char e = re_[i_ + 1];
+        i_ += 2;
+        if (!is_alnum(e)) {
+          if (static_cast<unsigned char>(e) >= 0x80) return false;
+          literal = true;
+          value = e;
+        } else if (e == 'Q') {
+          return false;
+        } else if (e == 'x' || e == 'p' || e == 'P') {
+          if (at('{')) {
+            while (i_ < re_.size() && re_[i_] != '}') ++i_;
+            if (!at('}')) return false;
+            ++i_;
+          } else {
+            i_ += e == 'x' ? 2 : 1;
+          }
+        }
+        // Other letter escapes (\d, \s, \b, \n, ...) are classes or assertions: a cut.
+      } else if (c == '(') {
+        if (!skip_group()) return false;
+        if (flags_only_) {
+          flags_only_ = false;
+          continue;  // (?i) and the like consume nothing: the run goes on
+        }
+      } else if (c == '[') {
+        if (!skip_class()) return false;
+      } else if (c == ')') {
+        return false;  // unbalanced
+      } else if (c == '*' || c == '+' || c == '?' || c == '{') {
+        return false;  // a quantifier with nothing to repeat
+      } else {
+        ++i_;
+        if (c != '.' && c != '^' && c != '$') {
+          literal = true;
+          value = c;
+        }
+      }
+      // A quantifier applies to what was just read.
+      int min_repeat = 1;
+      bool repeated = false;
+      if (at('*') || at('?')) {
+        min_repeat = 0;
+        repeated = true;
+        ++i_;
+      } else if (at('+')) {
+        repeated = true;
+        ++i_;
+      } else if (at('{')) {
+        if (!repeat(min_repeat)) return false;
+        repeated = true;
+      }
+      if (repeated && at('?')) ++i_;  // non-greedy
+      if (!literal) {
+        cut();
+      } else if (!repeated) {
+        run.push_back(value);
+      } else {
+        if (min_repeat > 0) run.push_back(value);  // once for sure, then maybe more
+        cut();
+      }
+    }
+    cut();
+    return true;
+  }
+
+  // {n}, {n,} or {n,m} at i_; sets the minimum. Anything else: not followed.
+  bool repeat(int& min_repeat) {
+    std::size_t j = i_ + 1;
+    int n = 0;
+    std::size_t digits = 0;
+    while (j < re_.size() && re_[j] >= '0' && re_[j] <= '9') {
+      n = std::min(n * 10 + (re_[j] - '0'), 1000);
+      ++j;
+      ++digits;
+    }
+    if (digits == 0) return false;
+    if (j < re_.size() && re_[j] == ',') {
+      ++j;
+      while (j < re_.size() && re_[j] >= '0' && re_[j] <= '9') ++j;
+    }
+    if (j >= re_.size() || re_[j] != '}') return false;
+    i_ = j + 1;
+    min_repeat = n;
+    return true;
+  }
+
+  // A group at i_ ('('), skipped whole; flags_only_ tells a (?flags) group apart.
+  bool skip_group() {
+    std::size_t start = i_;
+    int depth = 0;
+    while (i_ < re_.size()) {
+      char c = re_[i_];
+      if (c == '\\') {
+        i_ += 2;
+        continue;
+      }
+      if (c == '[') {
+        if (!skip_class()) return false;
+        continue;
+      }
+      ++i_;
+      if (c == '(') ++depth;
+      if (c == ')' && --depth == 0) {
+        std::string_view group = re_.substr(start, i_ - start);
+        flags_only_ = group.size() > 3 && group[1] == '?' &&
+                      group.find_first_not_of("imsU-", 2) == group.size() - 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A class at i_ ('['), skipped whole, with [:alpha:] inside and ']' first taken literally.
+  bool skip_class() {
+    ++i_;
+    if (at('^')) ++i_;
+    if (at(']')) ++i_;
+    while (i_ < re_.size()) {
+      char c = re_[i_];
+      if (c == '\\') {
+        i_ += 2;
+        continue;
+      }
+      if (c == '[' && i_ + 1 < re_.size() && re_[i_ + 1] == ':') {
+        std::size_t end = re_.find(":]", i_ + 2);
+        if (end == std::string_view::npos) return false;
+        i_ = end + 2;
+        continue;
+      }
+      ++i_;
+      if (c == ']') return true;
+    }
+    return false;
+  }
+
+  std::string_view re_;
+  std::size_t i_ = 0;
+  bool flags_only_ = false;
+};
+
 MaybeReq predicate_req(const CompiledPredicate& p, const CompiledItem& item, AtomTable& atoms) {
   Atom atom;
   atom.field = item.keyword ? event::kNoField : item.field;
@@ -90,6 +270,23 @@ MaybeReq predicate_req(const CompiledPredicate& p, const CompiledItem& item, Ato
       if (best + 1 == p.glob.size() && best != 0) atom.kind = AtomKind::kSuffix;
       break;
     }
+    case CK::kRegex: {
+      // A requirement of the pattern's literals, one per top-level alternative.
+      auto literals = RegexLiterals(p.regex->pattern()).required();
+      if (!literals) return std::nullopt;
+      atom.kind = AtomKind::kAnywhere;
+      Req req;
+      req.min_length = SIZE_MAX;
+      for (auto& l : *literals) {
+        if (item.keyword && l.size() < kMinAtomLength) return std::nullopt;
+        atom.literal = fold_copy(l);
+        req.atoms.push_back(atoms.intern(atom));
+        req.min_length = std::min(req.min_length, l.size());
+      }
+      std::sort(req.atoms.begin(), req.atoms.end());
+      req.atoms.erase(std::unique(req.atoms.begin(), req.atoms.end()), req.atoms.end());
+      return req;
+    }
     default:
       return std::nullopt;
   }
@@ -97,11 +294,14 @@ MaybeReq predicate_req(const CompiledPredicate& p, const CompiledItem& item, Ato
   if (item.keyword) atom.kind = AtomKind::kAnywhere;
   if (literal.empty()) return std::nullopt;
   if (atom.kind != AtomKind::kExact && literal.size() < kMinAtomLength) {
+    if (item.keyword) return std::nullopt;
     // A short literal with a byte >= 0x80 still needs such a byte in the value (the byte is
-    // the same folded or not): rare in logs, and tested without a scan.
-    if (item.keyword || !has_non_ascii(literal)) return std::nullopt;
-    atom.kind = AtomKind::kNonAscii;
-    return Req{{atoms.intern(atom)}, kNonAsciiScore};
+    // the same folded or not): rare in logs, and tested without a scan. Other short literals
+    // are looked for directly (FieldMatcher::short_atoms), not by the field's database.
+    if (has_non_ascii(literal)) {
+      atom.kind = AtomKind::kNonAscii;
+      return Req{{atoms.intern(atom)}, kNonAsciiScore};
+    }
   }
   atom.literal = fold_copy(literal);
   std::size_t score = atom.literal.size();
@@ -252,6 +452,10 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(AtomTable table,
       case AtomKind::kAnywhere:
       case AtomKind::kPrefix:
       case AtomKind::kSuffix: {
+        if (atom.literal.size() < kMinAtomLength) {
+          m.short_atoms.push_back(id);
+          break;
+        }
         auto& ids = pattern_ids[static_cast<std::size_t>(index)];
         auto [it, added] =
             ids.emplace(atom.literal, static_cast<std::uint32_t>(m.patterns.size()));
