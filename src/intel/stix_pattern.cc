@@ -1,5 +1,6 @@
 #include "intel/stix_pattern.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <utility>
@@ -15,6 +16,12 @@ namespace {
 // Deepest nesting of parentheses / brackets the parser follows. Each level is a few stack
 // frames; 200 keeps a hostile pattern far from the stack limit (also under ASan).
 constexpr int kMaxNesting = 200;
+
+// Deepest syntax tree accepted. Operator chains (`[a] AND [b] AND ...`, `x = 1 OR x = 2 OR
+// ...`) are parsed by loops but give left-deep trees, which the validator and the matcher walk
+// recursively (the matcher nests two frames per level); 1000 levels stay well inside the
+// stack, and real patterns are a few levels deep.
+constexpr int kMaxTreeDepth = 1000;
 
 enum class Tok {
   kEnd, kLBrack, kRBrack, kLParen, kRParen, kColon, kDot, kComma, kAsterisk,
@@ -320,10 +327,33 @@ class Parser {
       return error(fmt::format("unexpected {} after the end of the pattern", found()));
     }
     pattern_.root = *root;
+    if (auto s = check_depth(); !s) return fail(s.error());
     return std::move(pattern_);
   }
 
  private:
+  // Children are always added before their parent, so one forward pass gives every depth.
+  Status check_depth() const {
+    auto deepest = [](const auto& nodes) {
+      std::vector<int> depth(nodes.size(), 1);
+      int max_depth = 0;
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (nodes[i].lhs >= 0) depth[i] = std::max(depth[i], depth[nodes[i].lhs] + 1);
+        if (nodes[i].rhs >= 0) depth[i] = std::max(depth[i], depth[nodes[i].rhs] + 1);
+        max_depth = std::max(max_depth, depth[i]);
+      }
+      return max_depth;
+    };
+    int depth = std::max(deepest(pattern_.comparisons), deepest(pattern_.observations));
+    if (depth > kMaxTreeDepth) {
+      return fail(ErrorCode::kLimit,
+                  fmt::format("pattern too large: its expression tree is {} levels deep, more "
+                              "than {}",
+                              depth, kMaxTreeDepth));
+    }
+    return ok();
+  }
+
   const Token& peek(std::size_t ahead = 0) const {
     std::size_t i = pos_ + ahead;
     return tokens_[i < tokens_.size() ? i : tokens_.size() - 1];

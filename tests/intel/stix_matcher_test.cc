@@ -268,6 +268,18 @@ TEST(StixMatcherTest, SearchBudgetIsALimit) {
   EXPECT_EQ(r.error().code, ErrorCode::kLimit);
 }
 
+TEST(StixMatcherTest, DeepestAcceptedTreesMatchWithoutExhaustingTheStack) {
+  // 900 observation expressions in one AND chain, each bound to one of 900 observations (one
+  // observed-data seen 900 times): the search recurses through the whole chain.
+  std::string data = observed(R"({"0":{"type":"p","n":1}})", "2020-01-01T00:00:00Z", 900);
+  std::string pattern = "[p:n = 1]";
+  for (int i = 1; i < 900; ++i) pattern += " AND [p:n = 1]";
+  expect_match(pattern, data);
+  std::string ors = "[p:n = 0";
+  for (int i = 1; i < 900; ++i) ors += " OR p:n = " + std::to_string(i % 7);
+  expect_match(ors + "]", data);
+}
+
 TEST(StixMatcherTest, ObservationFormats) {
   std::string one = observed(R"({"0":{"type":"p","n":1}})");
   expect_match("[p:n = 1]", one);                 // a single observed-data

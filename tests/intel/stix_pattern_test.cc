@@ -145,6 +145,27 @@ TEST(StixPatternTest, DeepNestingIsALimitNotACrash) {
   EXPECT_TRUE(parse_stix_pattern(ok_text).has_value());
 }
 
+TEST(StixPatternTest, LongOperatorChainsAreALimit) {
+  std::string chain = "[a:b = 1]";
+  for (int i = 0; i < 1500; ++i) chain += " AND [a:b = 1]";
+  auto p = parse_stix_pattern(chain);
+  ASSERT_FALSE(p.has_value());
+  EXPECT_EQ(p.error().code, ErrorCode::kLimit);
+  std::string comparisons = "[a:b = 0";
+  for (int i = 1; i < 1500; ++i) comparisons += " OR a:b = " + std::to_string(i);
+  p = parse_stix_pattern(comparisons + "]");
+  ASSERT_FALSE(p.has_value());
+  EXPECT_EQ(p.error().code, ErrorCode::kLimit);
+  std::string qualifiers = "[a:b = 1]";
+  for (int i = 0; i < 1500; ++i) qualifiers += " REPEATS 1 TIMES";
+  p = parse_stix_pattern(qualifiers);
+  ASSERT_FALSE(p.has_value());
+  EXPECT_EQ(p.error().code, ErrorCode::kLimit);
+  std::string fine = "[a:b = 1]";
+  for (int i = 0; i < 500; ++i) fine += " OR [a:b = 1]";
+  EXPECT_TRUE(parse_stix_pattern(fine).has_value());
+}
+
 TEST(StixPatternTest, ColumnsCountCharactersNotBytes) {
   auto p = parse_stix_pattern("[a:b = 'ééé' AND ]");
   ASSERT_FALSE(p.has_value());
