@@ -203,6 +203,18 @@ void run_inspector_suite(const std::string& v) {
   report("inspector_" + v, cases.size(), failures);
 }
 
+// Conformance level of STIX 2.1 section 12.7 a pattern needs: 1 = one observation
+// expression without qualifiers, 2 = observation AND/OR, 3 = FOLLOWEDBY or any qualifier.
+// From the text, so patterns that must be rejected are classified too.
+int conformance_level(const std::string& text) {
+  for (const char* word : {"FOLLOWEDBY", "WITHIN", "REPEATS", "START"}) {
+    if (text.find(word) != std::string::npos) return 3;
+  }
+  std::size_t close = text.find(']');
+  if (close != std::string::npos && text.find('[', close) != std::string::npos) return 2;
+  return 1;
+}
+
 void run_matcher_suite(const std::string& v) {
   json vectors = read_json(kStixDir + "/pattern-matcher/matcher_vectors_" + v + ".json");
   ASSERT_TRUE(vectors.is_object());
@@ -210,10 +222,14 @@ void run_matcher_suite(const std::string& v) {
   const json& sets = vectors.at("observation_sets");
   std::map<std::string, Result<ObservationSet>> loaded;
   std::vector<Failure> failures;
+  int level_total[4] = {0, 0, 0, 0};
+  int level_passed[4] = {0, 0, 0, 0};
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& c = cases[i];
     std::string text = c.at("pattern").get<std::string>();
     std::string key = c.at("observations").get<std::string>();
+    int level = conformance_level(text);
+    ++level_total[level];
     const json& expected = c.at("expected");
     if (loaded.count(key) == 0) loaded.emplace(key, ObservationSet::from_json(sets.at(key)));
     const auto& observations = loaded.at(key);
@@ -253,6 +269,7 @@ void run_matcher_suite(const std::string& v) {
         outcome += " with other observed-data bound";
       }
     }
+    if (pass) ++level_passed[level];
     if (!pass) {
       std::string why;
       if (!parsed) {
@@ -262,6 +279,10 @@ void run_matcher_suite(const std::string& v) {
                                                            text, c.at("source_test").get<std::string>(),
                                                            want, outcome, why)});
     }
+  }
+  for (int level = 1; level <= 3; ++level) {
+    std::printf("[ RATE     ] matcher_%s level %d: %d/%d passed\n", v.c_str(), level,
+                level_passed[level], level_total[level]);
   }
   report("matcher_" + v, cases.size(), failures);
 }
