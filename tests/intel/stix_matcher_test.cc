@@ -280,6 +280,90 @@ TEST(StixMatcherTest, DeepestAcceptedTreesMatchWithoutExhaustingTheStack) {
   expect_match(ors + "]", data);
 }
 
+// Patterns of the STIX 2.1 specification's examples on real SCO types in one 2.1 bundle (the
+// OASIS vectors use custom types almost everywhere).
+const char* kRealBundle = R"({"type": "bundle", "id": "bundle--real", "objects": [
+  {"type": "observed-data", "id": "observed-data--1", "first_observed": "2026-11-29T08:00:00Z",
+   "last_observed": "2026-11-29T08:00:00Z", "number_observed": 1,
+   "object_refs": ["email-message--1", "email-addr--1", "file--1", "artifact--1"]},
+  {"type": "email-message", "id": "email-message--1", "is_multipart": true,
+   "from_ref": "email-addr--1", "subject": "Conference Info",
+   "body_multipart": [{"body": "see attachment"}, {"body_raw_ref": "file--1"}]},
+  {"type": "email-addr", "id": "email-addr--1", "value": "jdoe@example.com"},
+  {"type": "file", "id": "file--1", "name": "Final Report 2026.exe", "size": 371712,
+   "hashes": {"SHA-256": "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f",
+              "MD5": "79054025255fb1a26e4bc422aef54eb4"},
+   "magic_number_hex": "4d5a", "created": "2014-01-13T07:03:17Z"},
+  {"type": "artifact", "id": "artifact--1", "mime_type": "application/vnd.tcpdump.pcap",
+   "payload_bin": "1MOyoQIABAA="},
+  {"type": "observed-data", "id": "observed-data--2", "first_observed": "2026-11-29T08:01:00Z",
+   "last_observed": "2026-11-29T08:01:00Z", "number_observed": 1,
+   "object_refs": ["domain-name--1", "ipv4-addr--1", "ipv6-addr--1", "url--1",
+                   "network-traffic--1"]},
+  {"type": "domain-name", "id": "domain-name--1", "value": "www.5z8.info",
+   "resolves_to_refs": ["ipv4-addr--1", "ipv6-addr--1"]},
+  {"type": "ipv4-addr", "id": "ipv4-addr--1", "value": "198.51.100.1"},
+  {"type": "ipv6-addr", "id": "ipv6-addr--1", "value": "2001:db8:dead:beef::7"},
+  {"type": "url", "id": "url--1", "value": "http://example.com/foo"},
+  {"type": "network-traffic", "id": "network-traffic--1", "dst_ref": "ipv6-addr--1",
+   "src_port": 37020, "dst_port": 443, "protocols": ["ipv6", "tcp"]},
+  {"type": "observed-data", "id": "observed-data--3", "first_observed": "2026-11-29T08:02:00Z",
+   "last_observed": "2026-11-29T08:02:00Z", "number_observed": 1,
+   "object_refs": ["windows-registry-key--1", "process--1", "user-account--1",
+                   "x509-certificate--1"]},
+  {"type": "windows-registry-key", "id": "windows-registry-key--1",
+   "key": "HKEY_CURRENT_USER\\Software\\CryptoLocker\\Files"},
+  {"type": "process", "id": "process--1", "name": "certutil.exe",
+   "command_line": "C:\\x>-add GlobalSign.cer -c -s -r localMachine Root"},
+  {"type": "user-account", "id": "user-account--1", "account_type": "unix", "user_id": "1007",
+   "account_login": "Peter"},
+  {"type": "x509-certificate", "id": "x509-certificate--1", "issuer": "CN=WEBMAIL",
+   "serial_number": "4c:0b:1d:19:74:86:a7:66:b4:1a:bf:40:27:21:76:28"}]})";
+
+TEST(StixMatcherTest, SpecExamplesOnRealObjects) {
+  for (const char* pattern : {
+           "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+           "[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4' AND file:size = 371712]",
+           "[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND "
+           "email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
+           "[email-message:from_ref.value = 'jdoe@example.com' AND "
+           "email-message:subject = 'Conference Info']",
+           "[artifact:mime_type = 'application/vnd.tcpdump.pcap' AND "
+           "artifact:payload_bin MATCHES '\\\\xd4\\\\xc3\\\\xb2\\\\xa1\\\\x02\\\\x00\\\\x04\\\\x00']",
+           "[file:magic_number_hex = h'4d5a']",
+           "[(file:name = 'pdf.exe' OR file:size = 371712) AND file:created = t'2014-01-13T07:03:17Z']",
+           "[domain-name:value = 'www.5z8.info' AND domain-name:resolves_to_refs[*].value = '198.51.100.1']",
+           "[domain-name:resolves_to_refs[*].value ISSUBSET '198.51.100.0/24']",
+           "[url:value = 'http://example.com/foo' OR url:value = 'http://example.com/bar']",
+           "[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']",
+           "[network-traffic:src_port = 37020 AND network-traffic:protocols[*] = 'tcp']",
+           "[windows-registry-key:key = 'HKEY_CURRENT_USER\\\\Software\\\\CryptoLocker\\\\Files']",
+           "[process:command_line MATCHES '^.+>-add GlobalSign.cer -c -s -r localMachine Root$']",
+           "[user-account:account_type = 'unix' AND user-account:user_id = '1007' AND "
+           "user-account:account_login = 'Peter']",
+           "[x509-certificate:issuer = 'CN=WEBMAIL' AND "
+           "x509-certificate:serial_number = '4c:0b:1d:19:74:86:a7:66:b4:1a:bf:40:27:21:76:28']",
+           "[email-addr:value = 'jdoe@example.com'] FOLLOWEDBY [domain-name:value = 'www.5z8.info'] "
+           "WITHIN 300 SECONDS",
+           "([file:name LIKE 'Final%'] AND [process:name = 'certutil.exe']) START "
+           "t'2026-11-29T08:00:00Z' STOP t'2026-11-29T09:00:00Z'",
+       }) {
+    expect_match(pattern, kRealBundle);
+  }
+  for (const char* pattern : {
+           "[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb5']",
+           "[domain-name:resolves_to_refs[*].value ISSUBSET '203.0.113.0/24']",
+           // String equality: a CIDR literal is not the address (ISSUBSET is the operator).
+           "[ipv4-addr:value = '198.51.100.1/32']",
+           "[process:name = 'certutil.exe'] FOLLOWEDBY [email-addr:value = 'jdoe@example.com']",
+           "[email-addr:value = 'jdoe@example.com'] FOLLOWEDBY [process:name = 'certutil.exe'] "
+           "WITHIN 60 SECONDS",
+           "[file:name = 'Final Report 2026.exe' AND process:name = 'certutil.exe']",
+       }) {
+    expect_no_match(pattern, kRealBundle);
+  }
+}
+
 TEST(StixMatcherTest, ObservationFormats) {
   std::string one = observed(R"({"0":{"type":"p","n":1}})");
   expect_match("[p:n = 1]", one);                 // a single observed-data
