@@ -345,6 +345,9 @@ TEST(StixMatcherTest, SpecExamplesOnRealObjects) {
            "x509-certificate:serial_number = '4c:0b:1d:19:74:86:a7:66:b4:1a:bf:40:27:21:76:28']",
            "[email-addr:value = 'jdoe@example.com'] FOLLOWEDBY [domain-name:value = 'www.5z8.info'] "
            "WITHIN 300 SECONDS",
+           // WITHIN binds to the expression before it only: 120 s apart, still a match.
+           "[email-addr:value = 'jdoe@example.com'] FOLLOWEDBY [process:name = 'certutil.exe'] "
+           "WITHIN 60 SECONDS",
            "([file:name LIKE 'Final%'] AND [process:name = 'certutil.exe']) START "
            "t'2026-11-29T08:00:00Z' STOP t'2026-11-29T09:00:00Z'",
        }) {
@@ -356,7 +359,7 @@ TEST(StixMatcherTest, SpecExamplesOnRealObjects) {
            // String equality: a CIDR literal is not the address (ISSUBSET is the operator).
            "[ipv4-addr:value = '198.51.100.1/32']",
            "[process:name = 'certutil.exe'] FOLLOWEDBY [email-addr:value = 'jdoe@example.com']",
-           "[email-addr:value = 'jdoe@example.com'] FOLLOWEDBY [process:name = 'certutil.exe'] "
+           "([email-addr:value = 'jdoe@example.com'] FOLLOWEDBY [process:name = 'certutil.exe']) "
            "WITHIN 60 SECONDS",
            "[file:name = 'Final Report 2026.exe' AND process:name = 'certutil.exe']",
        }) {
