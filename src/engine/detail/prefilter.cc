@@ -33,12 +33,20 @@ namespace {
 using CK = CompiledPredicate::Kind;
 using Kind = sigma::Condition::Kind;
 
-// A requirement during derivation: the atoms (one of which must be found), and a quality score
-// used to choose among AND branches: fewer and longer atoms filter better.
+// A requirement during derivation: the atoms (one of which must be found), and its expected
+// cost, used to choose among AND branches: the sum over its atoms of how often each may be
+// found, guessed as 1 / length^2 (a long literal is rarer than a short one; ".exe" at the end
+// of an image path is everywhere, "\\edr-freeze" nowhere). Any branch is sound; a good
+// choice only means fewer candidates.
 struct Req {
   std::vector<std::uint32_t> atoms;
-  std::size_t min_length = 0;
+  double cost = 0;
 };
+
+double atom_cost(std::size_t length) {
+  const double l = static_cast<double>(std::max<std::size_t>(length, 1));
+  return 1.0 / (l * l);
+}
 using MaybeReq = std::optional<Req>;
 
 // Literals shorter than this occur in nearly every value; as a substring, prefix or suffix
@@ -46,7 +54,8 @@ using MaybeReq = std::optional<Req>;
 // literal matcher confirms short literals far more often), so such a predicate gets no atom of
 // that kind. Whole-value (exact) atoms are hash lookups and have no minimum.
 constexpr std::size_t kMinAtomLength = 3;
-// Score of a non-ASCII atom when choosing among AND branches: as selective as a short literal.
+// Length a non-ASCII atom counts as when choosing among AND branches: as selective as a
+// short literal.
 constexpr std::size_t kNonAsciiScore = kMinAtomLength;
 
 bool has_non_ascii(std::string_view s) {
@@ -276,12 +285,11 @@ MaybeReq predicate_req(const CompiledPredicate& p, const CompiledItem& item, Ato
       if (!literals) return std::nullopt;
       atom.kind = AtomKind::kAnywhere;
       Req req;
-      req.min_length = SIZE_MAX;
       for (auto& l : *literals) {
         if (item.keyword && l.size() < kMinAtomLength) return std::nullopt;
         atom.literal = fold_copy(l);
         req.atoms.push_back(atoms.intern(atom));
-        req.min_length = std::min(req.min_length, l.size());
+        req.cost += atom_cost(l.size());
       }
       std::sort(req.atoms.begin(), req.atoms.end());
       req.atoms.erase(std::unique(req.atoms.begin(), req.atoms.end()), req.atoms.end());
@@ -300,26 +308,21 @@ MaybeReq predicate_req(const CompiledPredicate& p, const CompiledItem& item, Ato
     // are looked for directly (FieldMatcher::short_atoms), not by the field's database.
     if (has_non_ascii(literal)) {
       atom.kind = AtomKind::kNonAscii;
-      return Req{{atoms.intern(atom)}, kNonAsciiScore};
+      return Req{{atoms.intern(atom)}, atom_cost(kNonAsciiScore)};
     }
   }
   atom.literal = fold_copy(literal);
-  std::size_t score = atom.literal.size();
-  return Req{{atoms.intern(atom)}, score};
+  return Req{{atoms.intern(atom)}, atom_cost(atom.literal.size())};
 }
 
-bool better(const Req& a, const Req& b) {
-  if (a.atoms.size() != b.atoms.size()) return a.atoms.size() < b.atoms.size();
-  return a.min_length > b.min_length;
-}
+bool better(const Req& a, const Req& b) { return a.cost < b.cost; }
 
 MaybeReq any_of(std::vector<MaybeReq> reqs) {  // OR: union, or nothing if one has none
   Req out;
-  out.min_length = SIZE_MAX;
   for (auto& r : reqs) {
     if (!r) return std::nullopt;
     out.atoms.insert(out.atoms.end(), r->atoms.begin(), r->atoms.end());
-    out.min_length = std::min(out.min_length, r->min_length);
+    out.cost += r->cost;
   }
   if (reqs.empty()) return std::nullopt;
   std::sort(out.atoms.begin(), out.atoms.end());
