@@ -1,6 +1,7 @@
 #include "alert/alert.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -92,6 +93,46 @@ std::string key_fields(const Alert& alert) {
   return out;
 }
 
+std::string group_value(const CorrelationResult& c, std::string_view name) {
+  for (const auto& [k, v] : c.group) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+std::string number_text(double v) {
+  if (v == static_cast<double>(static_cast<long long>(v)) && std::abs(v) < 1e15) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  return fmt::format("{:.6g}", v);
+}
+
+// "correlation event_count=12 User=alice from 2019-...Z" for the table.
+std::string correlation_summary(const CorrelationResult& c) {
+  std::string out = fmt::format("{}={}", c.type, number_text(c.value));
+  for (const auto& [k, v] : c.group) out += fmt::format("  {}={}", k, v);
+  out += fmt::format("  since {}", c.window_start);
+  return out;
+}
+
+nlohmann::ordered_json correlation_json(const CorrelationResult& c) {
+  nlohmann::ordered_json j;
+  j["type"] = c.type;
+  nlohmann::ordered_json group = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : c.group) group[k] = v;
+  j["group"] = std::move(group);
+  j["window"] = {{"start", c.window_start}, {"end", c.window_end}};
+  if (c.value == static_cast<double>(static_cast<long long>(c.value)) && std::abs(c.value) < 1e15) {
+    j["value"] = static_cast<long long>(c.value);
+  } else {
+    j["value"] = c.value;
+  }
+  j["events"] = c.events;
+  j["contributors"] = c.contributors;
+  j["contributors_truncated"] = c.contributors_truncated;
+  return j;
+}
+
 class TableWriter final : public AlertWriter {
  public:
   TableWriter(std::FILE* out, bool color) : out_(out), color_(color) {}
@@ -102,6 +143,7 @@ class TableWriter final : public AlertWriter {
     }
     std::string computer(field_text(alert.event, "Computer"));
     if (computer.empty()) computer = std::string(field_text(alert.event, "host"));
+    if (alert.correlation) computer = group_value(*alert.correlation, "Computer");
     if (computer.size() > 20) computer = computer.substr(0, 19) + "…";
     const auto& level = alert.rule->level_name;
     if (color_) {
@@ -111,7 +153,7 @@ class TableWriter final : public AlertWriter {
       fmt::print(out_, "{:<27} {:<20} {:<8} {}", alert.timestamp, computer, level,
                  alert.rule->title);
     }
-    std::string keys = key_fields(alert);
+    std::string keys = alert.correlation ? correlation_summary(*alert.correlation) : key_fields(alert);
     if (!keys.empty()) fmt::print(out_, "  [{}]", keys);
     fmt::print(out_, "\n");
   }
@@ -158,12 +200,16 @@ class CsvWriter final : public AlertWriter {
       if (!tags.empty()) tags += ' ';
       tags += t;
     }
+    // A correlation alert has no source event: its result goes in the event column.
+    std::string computer = alert.correlation ? group_value(*alert.correlation, "Computer")
+                                             : std::string(field_text(alert.event, "Computer"));
+    auto event = alert.correlation ? nlohmann::ordered_json{{"correlation", correlation_json(*alert.correlation)}}
+                                   : event_json(alert.event);
     fmt::print(out_, "{},{},{},{},{},{},{},{},{},{}\r\n", csv_quote(alert.timestamp),
-               csv_quote(field_text(alert.event, "Computer")), csv_quote(alert.rule->level_name),
+               csv_quote(computer), csv_quote(alert.rule->level_name),
                csv_quote(alert.rule->id), csv_quote(alert.rule->title),
                csv_quote(alert.rule->author), csv_quote(tags), csv_quote(alert.input), alert.line,
-               csv_quote(event_json(alert.event).dump(-1, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace)));
+               csv_quote(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   }
 
  private:
@@ -192,9 +238,18 @@ std::string to_json(const Alert& alert) {
   j["rule_author"] = rule.author;
   j["rule_status"] = rule.status;
   j["rule_file"] = rule.file;
-  j["source"] = {{"file", alert.input}, {"line", alert.line}};
-  j["event"] = event_json(alert.event);
+  if (alert.correlation) {
+    j["correlation"] = correlation_json(*alert.correlation);
+  } else {
+    j["source"] = {{"file", alert.input}, {"line", alert.line}};
+    j["event"] = event_json(alert.event);
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string reference(const Alert& alert) {
+  return fmt::format("{}:{}:{}", alert.input, alert.line,
+                     alert.rule->id.empty() ? alert.rule->title : alert.rule->id);
 }
 
 std::unique_ptr<AlertWriter> AlertWriter::create(const WriterOptions& options, std::FILE* out) {

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/ruleset.h"
@@ -17,13 +19,29 @@
 
 namespace rasid::alert {
 
+// What a correlation rule found (docs/correlation.md): set on correlation alerts only.
+struct CorrelationResult {
+  std::string type;                                         // event_count, temporal, ...
+  std::vector<std::pair<std::string, std::string>> group;   // group-by field (or alias), value
+  std::string window_start, window_end;                     // ISO-8601 UTC
+  double value = 0;                                         // what the condition compared
+  std::uint64_t events = 0;                                 // contributing matches
+  std::vector<std::string> contributors;                    // their alert ids (bounded)
+  bool contributors_truncated = false;
+};
+
 struct Alert {
-  const engine::RuleInfo* rule = nullptr;  // owned by the Ruleset, which outlives the alert
+  const engine::RuleInfo* rule = nullptr;  // outlives the alert (the Ruleset's, or the hunt's)
   std::string timestamp;                   // event time, ISO-8601 UTC; "" if the event has none
   std::string input;                       // file name ("-" for stdin)
   std::uint64_t line = 0;
   input::FlatObject event;                 // every field of the matched event
+  std::optional<CorrelationResult> correlation;  // a correlation alert: no input, line, event
 };
+
+// The id an alert is referred to by in correlation alerts: "FILE:LINE:RULE_ID" (the rule's
+// title when it has no id).
+[[nodiscard]] std::string reference(const Alert& alert);
 
 enum class Format { kTable, kJsonl, kCsv };
 

@@ -4,11 +4,14 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include "alert/alert.h"
 #include "cli/commands.h"
+#include "cli/hunt_correlation.h"
 #include "cli/rule_loading.h"
 #include "engine/event_time.h"
 #include "engine/hunt.h"
@@ -34,6 +37,7 @@ struct HuntArgs {
   bool no_color = false;
   bool quiet = false;
   std::size_t max_issues = 20;
+  std::size_t correlation_memory_mb = 256;
 };
 
 std::string human_bytes(double bytes) {
@@ -87,8 +91,28 @@ int run_hunt_command(const HuntArgs& args) {
   }
   std::optional<sigma::Level> min_level;
   if (!args.min_level.empty()) min_level = sigma::parse_level(args.min_level);
+  // Correlation rules run on the matches of the rules they name (docs/correlation.md), not
+  // as event rules: they are taken out before the Ruleset is built.
+  std::vector<sigma::Rule> correlation_rules;
+  for (auto& r : loaded.rules) {
+    if (r.kind != sigma::RuleKind::kCorrelation) continue;
+    if (min_level && r.level < *min_level) continue;
+    correlation_rules.push_back(std::move(r));
+  }
+  std::erase_if(loaded.rules, [](const sigma::Rule& r) { return r.kind == sigma::RuleKind::kCorrelation; });
+  std::set<std::string, std::less<>> correlated;  // ids and names the correlations name
+  for (const auto& c : correlation_rules) correlated.insert(c.correlation->rules.begin(), c.correlation->rules.end());
   if (min_level) {
-    std::erase_if(loaded.rules, [&](const sigma::Rule& r) { return r.level < *min_level; });
+    // A rule a correlation names is kept whatever its level: the correlation's level counts.
+    std::erase_if(loaded.rules, [&](const sigma::Rule& r) {
+      bool named = (!r.id.empty() && correlated.count(r.id)) || (!r.name.empty() && correlated.count(r.name));
+      return r.level < *min_level && !named;
+    });
+  }
+  // Rule names by (file, id, title): the Ruleset keeps no names, correlations need them.
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> names_by_rule;
+  for (const auto& r : loaded.rules) {
+    if (!r.name.empty()) names_by_rule[{r.where.file, r.id, r.title}] = r.name;
   }
   engine::RulesetOptions options;
   for (auto name : engine::kTimeFields) options.extra_fields.emplace_back(name);
@@ -103,6 +127,18 @@ int run_hunt_command(const HuntArgs& args) {
     return kExitUsage;
   }
   std::shared_ptr<const engine::Ruleset> ruleset = *built;
+  std::vector<std::string> rule_names(ruleset->rule_count());
+  for (engine::RuleIndex i = 0; i < ruleset->rule_count(); ++i) {
+    const auto& info = ruleset->rule(i);
+    if (auto it = names_by_rule.find({info.file, info.id, info.title}); it != names_by_rule.end()) {
+      rule_names[i] = it->second;
+    }
+  }
+  correlate::Options correlate_options;
+  correlate_options.max_state_bytes = static_cast<std::size_t>(args.correlation_memory_mb) << 20;
+  std::size_t correlation_count = correlation_rules.size();
+  HuntCorrelation correlation(std::move(correlation_rules), *ruleset, std::move(rule_names),
+                              correlate_options);
   std::size_t rule_errors = loaded.diagnostics.error_count();
   if (!args.quiet) {
     std::size_t shown = 0;
@@ -193,6 +229,8 @@ int run_hunt_command(const HuntArgs& args) {
       if (auto full = decoder.decode_full(std::string_view(padded.data(), hit.record.size()))) {
         a.event = std::move(*full);
       }
+      if (correlation.enabled()) correlation.add(hit.rule, hit.time, a);
+      if (!correlation.standalone(hit.rule)) continue;
       writer->write(a);
       ++alerts;
       ++by_level[a.rule->level];
@@ -217,6 +255,8 @@ int run_hunt_command(const HuntArgs& args) {
   engine::HuntStats stats = engine::run_hunt(ruleset, hunt, callbacks);
   double hunt_seconds = hunt_clock.seconds();
   progress.clear();
+  std::uint64_t correlation_alerts = correlation.enabled() ? correlation.finish(*writer, by_level) : 0;
+  alerts += correlation_alerts;
   writer->finish();
   std::fflush(out);
   if (out != stdout) std::fclose(out);
@@ -249,6 +289,19 @@ int run_hunt_command(const HuntArgs& args) {
       levels += fmt::format("{} {}", by_level[level], sigma::to_string(level));
     }
     fmt::print(stderr, "  alerts   {}{}\n", alerts, levels.empty() ? "" : " (" + levels + ")");
+    if (correlation_count > 0) {
+      const auto& cs = correlation.stats();
+      fmt::print(stderr, "  correlations  {} rules, {} alerts from {} matches of the rules they name\n",
+                 correlation_count, correlation_alerts, cs.matches);
+      if (correlation.without_time() + cs.missing_group_field + cs.missing_value + cs.evicted_groups > 0) {
+        fmt::print(stderr,
+                   "           not counted: {} matches without an event time, {} without a group-by "
+                   "field, {} without the value field; {} groups evicted by the memory cap "
+                   "(--correlation-memory, peak {})\n",
+                   correlation.without_time(), cs.missing_group_field, cs.missing_value,
+                   cs.evicted_groups, human_bytes(static_cast<double>(cs.peak_state_bytes)));
+      }
+    }
     std::vector<engine::RuleIndex> top;
     for (engine::RuleIndex r = 0; r < by_rule.size(); ++r) {
       if (by_rule[r] > 0) top.push_back(r);
@@ -292,6 +345,11 @@ std::function<int()> add_hunt_command(CLI::App& app) {
   hunt->add_flag("--unordered", args->unordered,
                  "Write alerts as scanner threads finish batches, not in input order "
                  "(alerts within one batch of ~1 MB stay in order)");
+  hunt->add_option("--correlation-memory", args->correlation_memory_mb,
+                   "Memory cap of the correlation windows in MiB; beyond it the least recently "
+                   "updated groups are dropped and counted in the summary")
+      ->default_val(256)
+      ->check(CLI::Range(1, 1 << 20));
   hunt->add_flag("--fail-on-alert", args->fail_on_alert, "Exit with status 1 when any alert is found");
   hunt->add_flag("--no-color", args->no_color, "Never color the table (also: NO_COLOR environment variable)");
   hunt->add_flag("-q,--quiet", args->quiet, "No progress bar, problems or summary on standard error");

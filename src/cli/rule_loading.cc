@@ -12,7 +12,7 @@ std::string describe_inactive(const std::vector<engine::InactiveRule>& inactive)
   for (const auto& r : inactive) ++counts[static_cast<int>(r.kind)];
   const char* what[3] = {"without a logsource mapping (see --mapping)",
                          "missing placeholder values (see --placeholders)",
-                         "correlation rules (not evaluated yet)"};
+                         "correlation rules (run by hunt on the matches of the rules they name, not as event rules)"};
   std::string out;
   for (Kind k : {Kind::kNoMapping, Kind::kMissingPlaceholder, Kind::kCorrelation}) {
     auto i = static_cast<int>(k);
