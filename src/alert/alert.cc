@@ -7,6 +7,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "alert/detection.h"
+#include "engine/event_time.h"
+
 namespace rasid::alert {
 
 namespace {
@@ -157,6 +160,25 @@ class TableWriter final : public AlertWriter {
     if (!keys.empty()) fmt::print(out_, "  [{}]", keys);
     fmt::print(out_, "\n");
   }
+  void write(const Detection& d) override {
+    if (!header_) {
+      fmt::print(out_, "{:<27} {:<20} {:<8} {}\n", "first seen", "computer", "level",
+                 "rule  [count, last seen, key]");
+      header_ = true;
+    }
+    std::string computer = d.host.size() > 20 ? d.host.substr(0, 19) + "…" : d.host;
+    std::string first = d.first_seen ? engine::format_time(*d.first_seen) : "-";
+    if (color_) {
+      fmt::print(out_, "{:<27} {:<20} {}{:<8}\x1b[0m {}", first, computer,
+                 level_color(d.rule->level), d.level, d.rule->title);
+    } else {
+      fmt::print(out_, "{:<27} {:<20} {:<8} {}", first, computer, d.level, d.rule->title);
+    }
+    std::string extra = fmt::format("count={}", d.count);
+    if (d.last_seen && d.count > 1) extra += "  until " + engine::format_time(*d.last_seen);
+    for (const auto& [k, v] : d.key) extra += fmt::format("  {}={}", k, v);
+    fmt::print(out_, "  [{}]\n", extra);
+  }
 
  private:
   std::FILE* out_;
@@ -169,6 +191,11 @@ class JsonlWriter final : public AlertWriter {
   explicit JsonlWriter(std::FILE* out) : out_(out) {}
   void write(const Alert& alert) override {
     std::string line = to_json(alert);
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out_);
+  }
+  void write(const Detection& detection) override {
+    std::string line = to_json(detection);
     line += '\n';
     std::fwrite(line.data(), 1, line.size(), out_);
   }
@@ -211,6 +238,28 @@ class CsvWriter final : public AlertWriter {
                csv_quote(alert.rule->author), csv_quote(tags), csv_quote(alert.input), alert.line,
                csv_quote(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   }
+  void write(const Detection& d) override {
+    if (!header_) {
+      fmt::print(out_, "first_seen,last_seen,count,computer,level,rule_id,rule_title,rule_author,tags,key,first_alert\r\n");
+      header_ = true;
+    }
+    std::string tags;
+    for (const auto& t : d.rule->tags) {
+      if (!tags.empty()) tags += ' ';
+      tags += t;
+    }
+    std::string key;
+    for (const auto& [k, v] : d.key) {
+      if (!key.empty()) key += ' ';
+      key += k + "=" + v;
+    }
+    fmt::print(out_, "{},{},{},{},{},{},{},{},{},{},{}\r\n",
+               csv_quote(d.first_seen ? engine::format_time(*d.first_seen) : ""),
+               csv_quote(d.last_seen ? engine::format_time(*d.last_seen) : ""), d.count,
+               csv_quote(d.host), csv_quote(d.level), csv_quote(d.rule->id),
+               csv_quote(d.rule->title), csv_quote(d.rule->author), csv_quote(tags),
+               csv_quote(key), csv_quote(d.first_alert));
+  }
 
  private:
   std::FILE* out_;
@@ -244,6 +293,30 @@ std::string to_json(const Alert& alert) {
     j["source"] = {{"file", alert.input}, {"line", alert.line}};
     j["event"] = event_json(alert.event);
   }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string to_json(const Detection& d) {
+  const engine::RuleInfo& rule = *d.rule;
+  auto time = [](const std::optional<std::int64_t>& t) {
+    return t ? nlohmann::ordered_json(engine::format_time(*t)) : nlohmann::ordered_json(nullptr);
+  };
+  nlohmann::ordered_json j;
+  j["first_seen"] = time(d.first_seen);
+  j["last_seen"] = time(d.last_seen);
+  j["count"] = d.count;
+  j["rule_id"] = rule.id;
+  j["rule_title"] = rule.title;
+  j["level"] = rule.level_name;
+  j["tags"] = rule.tags;
+  j["rule_author"] = rule.author;
+  j["rule_status"] = rule.status;
+  j["rule_file"] = rule.file;
+  j["host"] = d.host;
+  nlohmann::ordered_json key = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : d.key) key[k] = v;
+  j["key"] = std::move(key);
+  j["first_alert"] = d.first_alert;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

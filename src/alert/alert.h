@@ -43,6 +43,8 @@ struct Alert {
 // title when it has no id).
 [[nodiscard]] std::string reference(const Alert& alert);
 
+struct Detection;
+
 enum class Format { kTable, kJsonl, kCsv };
 
 struct WriterOptions {
@@ -56,11 +58,15 @@ class AlertWriter {
   virtual ~AlertWriter() = default;
   static std::unique_ptr<AlertWriter> create(const WriterOptions& options, std::FILE* out);
   virtual void write(const Alert& alert) = 0;
+  // A detection (detection.h) instead of an alert: `rasid hunt --group detections`.
+  virtual void write(const Detection& detection) = 0;
   virtual void finish() {}
 };
 
 // The alert as one JSON object (no trailing newline): the jsonl format.
 [[nodiscard]] std::string to_json(const Alert& alert);
+// The detection as one JSON object (no trailing newline).
+[[nodiscard]] std::string to_json(const Detection& detection);
 
 // The value of the first field named `name` in `event`, or "" if absent.
 [[nodiscard]] std::string_view field_text(const input::FlatObject& event, std::string_view name);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "alert/alert.h"
+#include "alert/detection.h"
 #include "cli/commands.h"
 #include "cli/hunt_correlation.h"
 #include "cli/rule_loading.h"
@@ -38,7 +39,29 @@ struct HuntArgs {
   bool quiet = false;
   std::size_t max_issues = 20;
   std::size_t correlation_memory_mb = 256;
+  std::string group = "alerts";
+  std::string detection_window = "24h";
+  std::vector<std::string> detection_keys;
 };
+
+// "90s", "15m", "24h", "7d" in microseconds; nullopt if not such a duration.
+std::optional<std::int64_t> parse_duration(std::string_view text) {
+  if (text.size() < 2) return std::nullopt;
+  std::int64_t n = 0;
+  for (char c : text.substr(0, text.size() - 1)) {
+    if (c < '0' || c > '9' || n > 100'000'000) return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  std::int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return std::nullopt;
+  }
+  return n * unit * 1'000'000;
+}
 
 std::string human_bytes(double bytes) {
   const char* units[] = {"B", "KB", "MB", "GB", "TB"};
@@ -189,6 +212,13 @@ int run_hunt_command(const HuntArgs& args) {
     }
   }
 
+  auto detection_window = parse_duration(args.detection_window);
+  if (!detection_window) {
+    fmt::print(stderr, "error: --detection-window: not a duration (a number and s, m, h or d): '{}'\n",
+               args.detection_window);
+    return kExitUsage;
+  }
+
   // Output.
   std::FILE* out = stdout;
   if (!args.output.empty() && args.output != "-") {
@@ -205,6 +235,13 @@ int run_hunt_command(const HuntArgs& args) {
   writer_options.color = out == stdout && isatty(fileno(stdout)) && !args.no_color &&
                          std::getenv("NO_COLOR") == nullptr;
   auto writer = alert::AlertWriter::create(writer_options, out);
+  std::optional<alert::DetectionBuilder> detections;
+  if (args.group == "detections") {
+    alert::DetectionOptions detection_options;
+    detection_options.window_us = *detection_window;
+    detection_options.key_fields = args.detection_keys;
+    detections.emplace(detection_options);
+  }
 
   Progress progress(!args.quiet && isatty(fileno(stderr)));
   input::JsonDecoder decoder;
@@ -231,7 +268,11 @@ int run_hunt_command(const HuntArgs& args) {
       }
       if (correlation.enabled()) correlation.add(hit.rule, hit.time, a);
       if (!correlation.standalone(hit.rule)) continue;
-      writer->write(a);
+      if (detections) {
+        detections->add(a, hit.time);
+      } else {
+        writer->write(a);
+      }
       ++alerts;
       ++by_level[a.rule->level];
       ++by_rule[hit.rule];
@@ -255,8 +296,24 @@ int run_hunt_command(const HuntArgs& args) {
   engine::HuntStats stats = engine::run_hunt(ruleset, hunt, callbacks);
   double hunt_seconds = hunt_clock.seconds();
   progress.clear();
-  std::uint64_t correlation_alerts = correlation.enabled() ? correlation.finish(*writer, by_level) : 0;
+  std::uint64_t correlation_alerts = 0;
+  if (correlation.enabled()) {
+    correlation_alerts = correlation.finish([&](const alert::Alert& a, std::int64_t time) {
+      ++by_level[a.rule->level];
+      if (detections) {
+        detections->add(a, time);
+      } else {
+        writer->write(a);
+      }
+    });
+  }
   alerts += correlation_alerts;
+  std::size_t detection_count = 0;
+  if (detections) {
+    auto found = detections->finish();
+    detection_count = found.size();
+    for (const auto& d : found) writer->write(d);
+  }
   writer->finish();
   std::fflush(out);
   if (out != stdout) std::fclose(out);
@@ -289,6 +346,11 @@ int run_hunt_command(const HuntArgs& args) {
       levels += fmt::format("{} {}", by_level[level], sigma::to_string(level));
     }
     fmt::print(stderr, "  alerts   {}{}\n", alerts, levels.empty() ? "" : " (" + levels + ")");
+    if (detections) {
+      fmt::print(stderr, "  detections  {} (alerts of one rule on one host{} within {} count once)\n",
+                 detection_count, args.detection_keys.empty() ? "" : " with the same key",
+                 args.detection_window);
+    }
     if (correlation_count > 0) {
       const auto& cs = correlation.stats();
       fmt::print(stderr, "  correlations  {} rules, {} alerts from {} matches of the rules they name\n",
@@ -350,6 +412,17 @@ std::function<int()> add_hunt_command(CLI::App& app) {
                    "updated groups are dropped and counted in the summary")
       ->default_val(256)
       ->check(CLI::Range(1, 1 << 20));
+  hunt->add_option("--group", args->group,
+                   "alerts: one line per alert (default); detections: alerts of one rule on one "
+                   "host (and key) within --detection-window counted as one detection, with "
+                   "first and last seen and a count")
+      ->check(CLI::IsMember({"alerts", "detections"}));
+  hunt->add_option("--detection-window", args->detection_window,
+                   "With --group detections: how long one detection lasts from its first alert "
+                   "(s, m, h or d; default 24h)");
+  hunt->add_option("--detection-key", args->detection_keys,
+                   "With --group detections: event fields whose values also split detections "
+                   "(for example TargetUserName)");
   hunt->add_flag("--fail-on-alert", args->fail_on_alert, "Exit with status 1 when any alert is found");
   hunt->add_flag("--no-color", args->no_color, "Never color the table (also: NO_COLOR environment variable)");
   hunt->add_flag("-q,--quiet", args->quiet, "No progress bar, problems or summary on standard error");

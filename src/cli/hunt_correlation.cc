@@ -84,8 +84,8 @@ void HuntCorrelation::add(engine::RuleIndex rule, std::optional<std::int64_t> ti
   kept_.push_back(std::move(k));
 }
 
-std::uint64_t HuntCorrelation::finish(alert::AlertWriter& writer,
-                                      std::map<sigma::Level, std::uint64_t>& by_level) {
+std::uint64_t HuntCorrelation::finish(
+    const std::function<void(const alert::Alert&, std::int64_t)>& sink) {
   // Event time order across all inputs; input order among equal times.
   std::stable_sort(kept_.begin(), kept_.end(),
                    [](const Kept& a, const Kept& b) { return a.time < b.time; });
@@ -106,9 +106,8 @@ std::uint64_t HuntCorrelation::finish(alert::AlertWriter& writer,
       r.contributors = c.contributors;
       r.contributors_truncated = c.contributors_truncated;
       a.correlation = std::move(r);
-      writer.write(a);
+      sink(a, c.window_end_us);
       ++written;
-      ++by_level[a.rule->level];
     }
     out.clear();
   };

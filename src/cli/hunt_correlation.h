@@ -8,7 +8,7 @@
 // correlations says `generate: true` (or when no correlation names them).
 
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,9 +34,9 @@ class HuntCorrelation {
   [[nodiscard]] bool standalone(engine::RuleIndex rule) const { return standalone_[rule]; }
   // Offers a base alert; kept if its rule is named by a correlation.
   void add(engine::RuleIndex rule, std::optional<std::int64_t> time, const alert::Alert& alert);
-  // Correlates what was kept; writes the correlation alerts, counts them by level in
-  // `by_level` and returns how many.
-  std::uint64_t finish(alert::AlertWriter& writer, std::map<sigma::Level, std::uint64_t>& by_level);
+  // Correlates what was kept and hands each correlation alert (with its time, the last
+  // counted match's) to `sink`; returns how many.
+  std::uint64_t finish(const std::function<void(const alert::Alert&, std::int64_t)>& sink);
 
   [[nodiscard]] const correlate::Stats& stats() const { return correlator_->stats(); }
   [[nodiscard]] std::uint64_t without_time() const { return without_time_; }

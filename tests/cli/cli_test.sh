@@ -243,6 +243,40 @@ PY
     [ "$(grep -c '"correlation":' "$tmp/gen.jsonl")" = "$(wc -l <"$tmp/corr.jsonl")" ] || fail "generate changed the correlation alerts"
     [ "$(grep -c '"rule_title":"Failed logon"' "$tmp/gen.jsonl")" = 3561 ] || fail "generate: true should write the 3561 base alerts"
     ;;
+  detections_group)
+    # --group detections on the samples equals grouping the alerts independently: same rule,
+    # same Computer, within 24 h of the detection's first alert, in event-time order.
+    "$rasid" hunt "$shared/samples/jsonl" --rules "$shared/sigma/rules/windows" --format jsonl -q >"$tmp/alerts" || fail "alerts"
+    "$rasid" hunt "$shared/samples/jsonl" --rules "$shared/sigma/rules/windows" --format jsonl --group detections -o "$tmp/det" 2>"$tmp/err" || fail "detections"
+    grep -q "detections  $(wc -l <"$tmp/det") " "$tmp/err" || fail "summary: $(cat "$tmp/err")"
+    python3 - "$tmp/alerts" "$tmp/det" <<'PY' || fail "detections differ from the alerts grouped independently"
+import datetime, json, sys
+def t(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+alerts = [json.loads(l) for l in open(sys.argv[1])]
+order = sorted(range(len(alerts)), key=lambda i: (alerts[i]["timestamp"] is None, t(alerts[i]["timestamp"]) if alerts[i]["timestamp"] else 0, i))
+open_, expected = {}, []
+for i in order:
+    a = alerts[i]
+    key = (a["rule_id"], a["rule_title"], a["event"].get("Computer", ""))
+    time = t(a["timestamp"]) if a["timestamp"] else None
+    d = open_.get(key)
+    if d is not None and ((time is None and d["first"] is None) or (time is not None and d["first"] is not None and time - d["first"] <= 86400)):
+        d["count"] += 1
+        continue
+    d = {"key": key, "first": time, "count": 1, "src": "%s:%d:%s" % (a["source"]["file"], a["source"]["line"], a["rule_id"] or a["rule_title"])}
+    open_[key] = d
+    expected.append(d)
+got = [json.loads(l) for l in open(sys.argv[2])]
+print(len(alerts), "alerts,", len(got), "detections, expected", len(expected))
+ok = len(got) == len(expected) and sum(g["count"] for g in got) == len(alerts) and all(
+    (g["rule_id"], g["rule_title"], g["host"]) == e["key"] and g["count"] == e["count"] and g["first_alert"] == e["src"]
+    for g, e in zip(got, expected))
+sys.exit(0 if ok and len(got) < len(alerts) else 1)
+PY
+    expect_status 2 "$rasid" hunt demo/logs --rules demo/rules --group detections --detection-window 3x
+    grep -q 'detection-window' "$tmp/err" || fail "bad window not named"
+    ;;
   *)
     fail "unknown case $case_name"
     ;;
