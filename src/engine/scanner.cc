@@ -231,7 +231,7 @@ bool logsource_matches(const CompiledVariant& variant, const Event& event) noexc
     bool any = event.any_of(lc.field, [&lc](const Value& v) {
       if (v.is_null()) return false;
       return std::any_of(lc.values.begin(), lc.values.end(),
-                         [&v](const std::string& want) { return equals(v.text, want, false); });
+                         [&v](const std::string& want) { return v.folded == want; });
     });
     if (!any) return false;
   }

@@ -6,6 +6,10 @@
 
 #include "base/assert.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace rasid::event {
 
 namespace {
@@ -89,50 +93,83 @@ std::span<const std::string_view> Event::folded_keywords() const {
 
 std::string_view Event::fold(std::string_view s) { return fold_copy(s); }
 
+namespace {
+#if defined(__SSE2__)
+// 0xff in every byte of `x` that is an ASCII upper-case letter. Signed compares: bytes >= 0x80
+// are negative and never in ['A', 'Z'].
+inline __m128i upper_bytes(__m128i x) noexcept {
+  return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                       _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+}
+#endif
+}  // namespace
+
 std::string_view Event::fold_copy(std::string_view s) const {
   // Find the first upper-case letter; most values (paths in lower case, numbers, hex) have
   // none and are returned as they are, without a copy.
+  const char* src = s.data();
+  const std::size_t n = s.size();
   std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    if (_mm_movemask_epi8(upper_bytes(x)) != 0) break;
+  }
+#endif
+  for (; i + 8 <= n; i += 8) {
     std::uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
+    std::memcpy(&word, src + i, 8);
     if (upper_mask(word) != 0) break;
   }
-  while (i < s.size() && !(s[i] >= 'A' && s[i] <= 'Z')) ++i;
-  if (i >= s.size()) return s;
-  std::string_view copy = own_copy(s);
-  char* data = const_cast<char*>(copy.data());  // arena memory, owned by this event
-  std::size_t j = i & ~std::size_t{7};
-  for (; j + 8 <= copy.size(); j += 8) {
+  while (i < n && !(src[i] >= 'A' && src[i] <= 'Z')) ++i;
+  if (i >= n) return s;
+  // Copy the part without upper case, fold the rest on the way into the arena.
+  char* dst = allocate(n);
+  std::memcpy(dst, src, i);
+  std::size_t j = i;
+#if defined(__SSE2__)
+  for (; j + 16 <= n; j += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + j));
+    const __m128i folded = _mm_or_si128(x, _mm_and_si128(upper_bytes(x), _mm_set1_epi8(0x20)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + j), folded);
+  }
+#endif
+  for (; j + 8 <= n; j += 8) {
     std::uint64_t word;
-    std::memcpy(&word, data + j, 8);
+    std::memcpy(&word, src + j, 8);
     word |= upper_mask(word);
-    std::memcpy(data + j, &word, 8);
+    std::memcpy(dst + j, &word, 8);
   }
-  for (; j < copy.size(); ++j) {
-    if (data[j] >= 'A' && data[j] <= 'Z') data[j] = static_cast<char>(data[j] - 'A' + 'a');
+  for (; j < n; ++j) {
+    const char c = src[j];
+    dst[j] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
-  return copy;
+  return {dst, n};
 }
 
 std::string_view Event::own(std::string_view s) { return own_copy(s); }
 
 std::string_view Event::own_copy(std::string_view s) const {
   if (s.empty()) return {};
-  while (block_index_ < blocks_.size() && block_used_ + s.size() > block_sizes_[block_index_]) {
+  char* dst = allocate(s.size());
+  std::memcpy(dst, s.data(), s.size());
+  return {dst, s.size()};
+}
+
+char* Event::allocate(std::size_t n) const {
+  while (block_index_ < blocks_.size() && block_used_ + n > block_sizes_[block_index_]) {
     ++block_index_;
     block_used_ = 0;
   }
   if (block_index_ == blocks_.size()) {
-    std::size_t size = std::max(kBlockSize, s.size());
+    std::size_t size = std::max(kBlockSize, n);
     blocks_.push_back(std::make_unique<char[]>(size));
     block_sizes_.push_back(size);
     block_used_ = 0;
   }
   char* dst = blocks_[block_index_].get() + block_used_;
-  std::memcpy(dst, s.data(), s.size());
-  block_used_ += s.size();
-  return {dst, s.size()};
+  block_used_ += n;
+  return dst;
 }
 
 }  // namespace rasid::event

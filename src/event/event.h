@@ -133,6 +133,7 @@ class Event {
   mutable std::size_t block_used_ = 0;
 
   std::string_view own_copy(std::string_view s) const;
+  char* allocate(std::size_t n) const;  // `n` > 0 bytes of arena, valid until reset()
   std::string_view fold_copy(std::string_view s) const;
 };
 

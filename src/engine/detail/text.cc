@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace rasid::engine::detail {
 
 std::string fold_copy(std::string_view s) {
@@ -31,6 +35,42 @@ std::size_t utf8_length(unsigned char lead) noexcept {
 
 }  // namespace
 
+// Byte-exact substring search, for the short haystacks of log values (glibc's memmem, a
+// two-way search, spent ~500 instructions per call on them, 9% of a hunt). SSE2: compare the
+// needle's first and last bytes against 16 positions at once, confirm the candidates with
+// memcmp (W. Mula's "SIMD-friendly" algorithm). `m` >= 1, `m` <= `n` not required.
+std::size_t find_bytes(const char* h, std::size_t n, const char* k, std::size_t m) noexcept {
+  if (m > n) return std::string_view::npos;
+  if (m == 1) {
+    const void* at = std::memchr(h, k[0], n);
+    return at == nullptr ? std::string_view::npos
+                         : static_cast<std::size_t>(static_cast<const char*>(at) - h);
+  }
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i first = _mm_set1_epi8(k[0]);
+  const __m128i last = _mm_set1_epi8(k[m - 1]);
+  // Block at i reads h[i, i + 16) and h[i + m - 1, i + m + 15): both inside the haystack.
+  for (; i + m + 15 <= n; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + m - 1));
+    auto mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))));
+    while (mask != 0) {
+      const auto bit = static_cast<std::size_t>(__builtin_ctz(mask));
+      if (std::memcmp(h + i + bit + 1, k + 1, m - 2) == 0) return i + bit;
+      mask &= mask - 1;
+    }
+  }
+#endif
+  for (; i + m <= n; ++i) {
+    if (h[i] == k[0] && h[i + m - 1] == k[m - 1] && std::memcmp(h + i + 1, k + 1, m - 2) == 0) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 bool equals(std::string_view hay, std::string_view needle, bool cased) noexcept {
   if (hay.size() != needle.size()) return false;
   if (cased) return hay == needle;
@@ -54,10 +94,8 @@ std::size_t find(std::string_view hay, std::string_view needle, std::size_t from
     return std::string_view::npos;
   }
   if (cased) {
-    // glibc's memmem is a vectorized two-way search: much faster than a byte loop.
-    const void* at = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
-    return at == nullptr ? std::string_view::npos
-                         : static_cast<std::size_t>(static_cast<const char*>(at) - hay.data());
+    std::size_t at = find_bytes(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+    return at == std::string_view::npos ? at : from + at;
   }
   const char first = needle[0];
   const bool has_case = first >= 'a' && first <= 'z';

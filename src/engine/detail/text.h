@@ -24,6 +24,9 @@ bool equals(std::string_view hay, std::string_view needle, bool cased) noexcept;
 bool starts_with(std::string_view hay, std::string_view needle, bool cased) noexcept;
 bool ends_with(std::string_view hay, std::string_view needle, bool cased) noexcept;
 bool contains(std::string_view hay, std::string_view needle, bool cased) noexcept;
+// Position of the first occurrence of the `m` bytes at `k` in the `n` bytes at `h`, or npos.
+// `m` >= 1.
+std::size_t find_bytes(const char* h, std::size_t n, const char* k, std::size_t m) noexcept;
 // Position of the first occurrence of `needle` in `hay` at or after `from`, or npos.
 std::size_t find(std::string_view hay, std::string_view needle, std::size_t from,
                  bool cased) noexcept;
