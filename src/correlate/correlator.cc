@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <deque>
 #include <list>
 #include <map>
 #include <queue>
@@ -112,26 +111,70 @@ struct Entry {
   std::string alert_id;
 };
 
+// Heap bytes of a string (0 when it fits in the string itself), with malloc's overhead.
+std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 + 16 : 0; }
+std::size_t heap_bytes(const Entry& e) { return heap_bytes(e.value) + heap_bytes(e.alert_id); }
+
+// The matches of one group's window, oldest first: a vector used as a queue (a deque would
+// cost every group a 512-byte block). Changes return the change of memory, for the cap.
+class Window {
+ public:
+  [[nodiscard]] bool empty() const { return head_ == v_.size(); }
+  [[nodiscard]] std::size_t size() const { return v_.size() - head_; }
+  [[nodiscard]] const Entry& front() const { return v_[head_]; }
+  [[nodiscard]] const Entry& back() const { return v_.back(); }
+  [[nodiscard]] const Entry& operator[](std::size_t i) const { return v_[head_ + i]; }
+  [[nodiscard]] auto begin() const { return v_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  [[nodiscard]] auto end() const { return v_.end(); }
+
+  std::ptrdiff_t push(Entry e) {
+    std::size_t cap = v_.capacity();
+    auto delta = static_cast<std::ptrdiff_t>(heap_bytes(e));
+    v_.push_back(std::move(e));
+    return delta + static_cast<std::ptrdiff_t>((v_.capacity() - cap) * sizeof(Entry));
+  }
+  std::ptrdiff_t pop() {
+    auto delta = -static_cast<std::ptrdiff_t>(heap_bytes(v_[head_]));
+    v_[head_] = Entry{};
+    if (++head_ == v_.size()) {
+      v_.clear();
+      head_ = 0;
+    } else if (head_ >= 16 && 2 * head_ >= v_.size()) {
+      v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    return delta;
+  }
+  std::ptrdiff_t clear() {
+    std::ptrdiff_t delta = 0;
+    for (auto it = begin(); it != end(); ++it) delta -= static_cast<std::ptrdiff_t>(heap_bytes(*it));
+    v_.clear();
+    head_ = 0;
+    return delta;
+  }
+
+ private:
+  std::vector<Entry> v_;
+  std::size_t head_ = 0;
+};
+
 struct Group;
 using GroupMap = std::unordered_map<std::string, Group>;
 
 struct Group {
   std::uint32_t correlation = 0;
   std::vector<std::string> key;
-  std::deque<Entry> entries;
+  Window entries;
   std::int64_t first = 0;  // window start (at_close correlations)
   std::int64_t last = 0;   // last update
   std::size_t bytes = 0;
   std::list<GroupMap::value_type*>::iterator lru;
 };
 
-constexpr std::size_t kGroupOverhead = 160;  // map node, deque, list node: an estimate
-constexpr std::size_t kEntryOverhead = sizeof(Entry) + 16;
+// A group's fixed cost: its hash map node (+ malloc overhead and bucket) and LRU list node.
+constexpr std::size_t kGroupOverhead =
+    sizeof(std::pair<const std::string, Group>) + 16 + 16 + 3 * sizeof(void*) + 16;
 constexpr int kMaxChain = 8;
-
-std::size_t entry_bytes(const Entry& e) {
-  return kEntryOverhead + e.value.capacity() + e.alert_id.capacity();
-}
 
 }  // namespace
 
@@ -320,10 +363,7 @@ struct Correlator::Impl {
     if (g.entries.empty()) return;
     double v = evaluate(c, g);
     if (holds(c.condition, v)) fire(c, ci, g, v, out, depth);
-    std::ptrdiff_t freed = 0;
-    for (const auto& e : g.entries) freed += static_cast<std::ptrdiff_t>(entry_bytes(e));
-    g.entries.clear();
-    account(g, -freed);
+    account(g, g.entries.clear());
   }
 
   void process(std::int64_t t, const std::string& alert_id, std::vector<Contribution>& contributions,
@@ -343,7 +383,8 @@ struct Correlator::Impl {
         g.last = t;
         lru.push_back(&*it);
         g.lru = std::prev(lru.end());
-        std::size_t kb = kGroupOverhead + it->first.size() * 2;
+        std::size_t kb = kGroupOverhead + heap_bytes(it->first) + g.key.capacity() * sizeof(std::string);
+        for (const auto& k : g.key) kb += heap_bytes(k);
         account(g, static_cast<std::ptrdiff_t>(kb));
       } else {
         lru.splice(lru.end(), lru, g.lru);
@@ -355,24 +396,17 @@ struct Correlator::Impl {
       } else {
         // Sliding window [t - span, t], both ends included.
         std::ptrdiff_t freed = 0;
-        while (!g.entries.empty() && g.entries.front().time < t - c.span_us) {
-          freed += static_cast<std::ptrdiff_t>(entry_bytes(g.entries.front()));
-          g.entries.pop_front();
-        }
-        account(g, -freed);
+        while (!g.entries.empty() && g.entries.front().time < t - c.span_us) freed += g.entries.pop();
+        account(g, freed);
       }
       Entry e{t, con.position, std::move(con.value), con.number, alert_id};
-      account(g, static_cast<std::ptrdiff_t>(entry_bytes(e)));
-      g.entries.push_back(std::move(e));
+      account(g, g.entries.push(std::move(e)));
       if (!c.at_close) {
         double v = evaluate(c, g);
         if (holds(c.condition, v)) {
           fire(c, con.correlation, g, v, out, depth);
           // A fired window starts over: the same matches do not fire again.
-          std::ptrdiff_t freed = 0;
-          for (const auto& x : g.entries) freed += static_cast<std::ptrdiff_t>(entry_bytes(x));
-          g.entries.clear();
-          account(g, -freed);
+          account(g, g.entries.clear());
         }
       }
     }
