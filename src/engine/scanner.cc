@@ -380,13 +380,16 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       if (!m.non_ascii.empty() && has_non_ascii(v.folded)) {
         for (std::uint32_t atom : m.non_ascii) s.trigger(atom);
       }
-      for (std::uint32_t atom : m.short_atoms) {
+      for (std::uint32_t atom : m.direct_atoms) {
         const detail::Atom& a = pf.atoms[atom];
         bool found = false;
         switch (a.kind) {
           case detail::AtomKind::kPrefix: found = v.folded.starts_with(a.literal); break;
           case detail::AtomKind::kSuffix: found = v.folded.ends_with(a.literal); break;
-          default: found = v.folded.find(a.literal) != std::string_view::npos; break;
+          default:
+            found = detail::find_bytes(v.folded.data(), v.folded.size(), a.literal.data(),
+                                       a.literal.size()) != std::string_view::npos;
+            break;
         }
         if (found) s.trigger(atom);
       }

@@ -11,8 +11,8 @@
 //
 // At scan time each value of a field with atoms is checked by that field's matcher: a hash
 // lookup of the whole value for exact atoms, one vectorscan block scan for the others (anchors
-// checked from the match offsets), direct comparisons for the few shorter than 3 bytes, a byte
-// test for non-ASCII atoms; keyword atoms are found by
+// checked from the match offsets), direct comparisons for literals shorter than 3 bytes and in
+// fields with only a few literals, a byte test for non-ASCII atoms; keyword atoms are found by
 // one vectored scan over every value of the record. Only variants with a found trigger atom
 // (or with no trigger set) are evaluated in full. The prefilter may let through variants that
 // do not match; it never drops one that does: the full evaluation decides.
@@ -101,9 +101,10 @@ struct FieldMatcher {
   // Folded whole value -> kExact atom (views into Prefilter::atoms).
   std::unordered_map<std::string_view, std::uint32_t> exact;
   std::vector<std::uint32_t> non_ascii;  // kNonAscii atoms
-  // Anywhere/prefix/suffix atoms shorter than 3 bytes, compared directly: kept out of the
-  // database, where short literals slow every scan.
-  std::vector<std::uint32_t> short_atoms;
+  // Anywhere/prefix/suffix atoms compared directly, without a database: those shorter than 3
+  // bytes (short literals slow every scan of a database), and all of them in a field with
+  // only a few (a scan costs more than a few comparisons).
+  std::vector<std::uint32_t> direct_atoms;
 };
 
 // The compiled matchers and a prototype scratch (sized for every database) that scanners
