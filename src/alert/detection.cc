@@ -43,8 +43,12 @@ std::vector<Detection> DetectionBuilder::finish() {
     auto it = open.find(key);
     if (it != open.end()) {
       Detection& d = out[it->second];
-      bool same = !item.time ? !d.first_seen
-                             : d.first_seen && *item.time - *d.first_seen <= options_.window_us;
+      std::int64_t window = options_.window_us;
+      if (!options_.rule_window_us.empty()) {
+        auto w = options_.rule_window_us.find({item.rule->file, item.rule->id, item.rule->title});
+        if (w != options_.rule_window_us.end()) window = w->second;
+      }
+      bool same = !item.time ? !d.first_seen : d.first_seen && *item.time - *d.first_seen <= window;
       if (same) {
         ++d.count;
         if (item.time) d.last_seen = item.time;

@@ -21,6 +21,8 @@ namespace rasid::alert {
 struct DetectionOptions {
   std::int64_t window_us = 24LL * 3600 * 1'000'000;  // W
   std::vector<std::string> key_fields;               // event fields that split detections
+  // Per-rule windows (a rule's `detection_window` field), by rule (file, id, title).
+  std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> rule_window_us;
 };
 
 struct Detection {

@@ -46,21 +46,9 @@ struct HuntArgs {
 
 // "90s", "15m", "24h", "7d" in microseconds; nullopt if not such a duration.
 std::optional<std::int64_t> parse_duration(std::string_view text) {
-  if (text.size() < 2) return std::nullopt;
-  std::int64_t n = 0;
-  for (char c : text.substr(0, text.size() - 1)) {
-    if (c < '0' || c > '9' || n > 100'000'000) return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  std::int64_t unit = 0;
-  switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return std::nullopt;
-  }
-  return n * unit * 1'000'000;
+  auto seconds = sigma::parse_timespan(text);
+  if (!seconds) return std::nullopt;
+  return *seconds * 1'000'000;
 }
 
 std::string human_bytes(double bytes) {
@@ -134,8 +122,17 @@ int run_hunt_command(const HuntArgs& args) {
   }
   // Rule names by (file, id, title): the Ruleset keeps no names, correlations need them.
   std::map<std::tuple<std::string, std::string, std::string>, std::string> names_by_rule;
+  std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> windows_by_rule;
   for (const auto& r : loaded.rules) {
     if (!r.name.empty()) names_by_rule[{r.where.file, r.id, r.title}] = r.name;
+    if (r.detection_window_seconds) {
+      windows_by_rule[{r.where.file, r.id, r.title}] = *r.detection_window_seconds * 1'000'000;
+    }
+  }
+  for (const auto& r : correlation_rules) {
+    if (r.detection_window_seconds) {
+      windows_by_rule[{r.where.file, r.id, r.title}] = *r.detection_window_seconds * 1'000'000;
+    }
   }
   engine::RulesetOptions options;
   for (auto name : engine::kTimeFields) options.extra_fields.emplace_back(name);
@@ -240,6 +237,7 @@ int run_hunt_command(const HuntArgs& args) {
     alert::DetectionOptions detection_options;
     detection_options.window_us = *detection_window;
     detection_options.key_fields = args.detection_keys;
+    detection_options.rule_window_us = std::move(windows_by_rule);
     detections.emplace(detection_options);
   }
 

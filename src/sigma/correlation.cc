@@ -158,3 +158,11 @@ Status parse_correlation(const YAML::Node& root, const YAML::Node& section, Rule
 }
 
 }  // namespace rasid::sigma::detail
+
+namespace rasid::sigma {
+
+std::optional<std::int64_t> parse_timespan(std::string_view text) {
+  return detail::timespan_seconds(text);
+}
+
+}  // namespace rasid::sigma

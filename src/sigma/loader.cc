@@ -204,6 +204,16 @@ Outcome parse_metadata(const YAML::Node& root, Rule& rule, const DocContext& ctx
     if (!status) return status;
   }
   if (rule.taxonomy.empty()) rule.taxonomy = "sigma";
+  if (YAML::Node window = find_key(root, "detection_window"); window.IsDefined() && !window.IsNull()) {
+    Result<std::string> value = detail::read_string(window, "detection_window", ctx);
+    if (!value) return fail(value.error());
+    rule.detection_window_seconds = parse_timespan(*value);
+    if (!rule.detection_window_seconds) {
+      return fail(ErrorCode::kInvalidRule,
+                  fmt::format("detection_window: '{}' is not a duration (a number and s, m, h or d)", *value),
+                  detail::location_of(window, ctx));
+    }
+  }
   for (auto [key, field] :
        {std::pair<std::string_view, std::vector<std::string>*>{"references", &rule.references},
         {"tags", &rule.tags},

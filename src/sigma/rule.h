@@ -26,6 +26,9 @@ enum class Status : std::uint8_t { kUnknown, kStable, kTest, kExperimental, kDep
 enum class RuleKind : std::uint8_t { kDetection, kCorrelation, kFilter };
 
 [[nodiscard]] std::string_view to_string(Level level);
+// A Sigma timespan, `<digits><unit>`: s, m, h, d (spec), w, M (2629746 s), y (pySigma), in
+// seconds; nullopt if malformed or zero.
+[[nodiscard]] std::optional<std::int64_t> parse_timespan(std::string_view text);
 [[nodiscard]] std::optional<Level> parse_level(std::string_view text);
 [[nodiscard]] std::string_view to_string(Status status);
 
@@ -165,6 +168,9 @@ struct Rule {
   // them expand to nothing, and the engine reports the rule as inactive until a placeholder
   // file gives them values.
   std::vector<MissingPlaceholder> missing_placeholders;
+  // rasid's custom field `detection_window` ("6h"): how long one detection of this rule lasts
+  // (`rasid hunt --group detections`), overriding --detection-window. Seconds.
+  std::optional<std::int64_t> detection_window_seconds;
 
   // The id, or the title when a rule has no id: used in diagnostics and alerts.
   [[nodiscard]] const std::string& display_id() const { return id.empty() ? title : id; }

@@ -94,6 +94,25 @@ TEST(DetectionTest, KeyFieldsSplitDetectionsAndWindowIsConfigurable) {
   EXPECT_EQ(d[3].count, 1u);
 }
 
+TEST(DetectionTest, RuleWindowOverridesTheGlobalOne) {
+  Fixture f;
+  f.rule_a.file = "a.yml";
+  DetectionOptions o;  // 24 h, but rule A says 1 h
+  o.rule_window_us[{"a.yml", "a", "Rule A"}] = kHour;
+  DetectionBuilder b(o);
+  b.add(f.alert(f.rule_a, "pc1", 1), 0);
+  b.add(f.alert(f.rule_a, "pc1", 2), 2 * kHour);
+  b.add(f.alert(f.rule_b, "pc1", 3), 0);
+  b.add(f.alert(f.rule_b, "pc1", 4), 2 * kHour);
+  auto d = b.finish();
+  ASSERT_EQ(d.size(), 3u);  // A twice, B once
+  EXPECT_EQ(d[0].rule, &f.rule_a);
+  EXPECT_EQ(d[0].count, 1u);
+  EXPECT_EQ(d[1].rule, &f.rule_b);
+  EXPECT_EQ(d[1].count, 2u);
+  EXPECT_EQ(d[2].rule, &f.rule_a);
+}
+
 TEST(DetectionTest, AlertsWithoutTimeFormTheirOwnDetectionLast) {
   Fixture f;
   DetectionBuilder b;

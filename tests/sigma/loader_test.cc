@@ -85,6 +85,25 @@ TEST(LoaderTest, DefaultsWithoutLevelOrStatus) {
   EXPECT_EQ(r.display_id(), "t");
 }
 
+// rasid's custom field detection_window: a Sigma timespan; anything else fails the rule.
+TEST(LoaderTest, DetectionWindowCustomField) {
+  Rule r = testing::load_rule(
+      "title: t\ndetection_window: 6h\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}\n");
+  ASSERT_TRUE(r.detection_window_seconds.has_value());
+  EXPECT_EQ(*r.detection_window_seconds, 6 * 3600);
+  EXPECT_FALSE(testing::load_rule("title: t\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}\n")
+                   .detection_window_seconds.has_value());
+  std::vector<Rule> rules;
+  Diagnostics diags;
+  EXPECT_EQ(testing::load("title: bad\ndetection_window: soon\nlogsource: {product: x}\n"
+                          "detection: {s: {a: 1}, condition: s}\n",
+                          rules, diags),
+            1u);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].to_string(),
+            "test.yml:2:19: bad: detection_window: 'soon' is not a duration (a number and s, m, h or d)");
+}
+
 TEST(LoaderTest, BadDocumentIsSkippedOthersLoad) {
   std::string text =
       "title: one\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}\n"
