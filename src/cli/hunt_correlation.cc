@@ -41,6 +41,22 @@ HuntCorrelation::HuntCorrelation(std::vector<sigma::Rule> correlations,
     infos_.push_back(info_of(r));
   }
   correlator_ = std::make_unique<correlate::Correlator>(std::move(pointers), options);
+  // A correlation named by another one is a step of a chain: like a base rule, it alerts on
+  // its own only if a correlation naming it says generate: true.
+  correlation_standalone_.assign(rules_.size(), true);
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    bool named = false, generate = false;
+    for (const auto& c : rules_) {
+      for (const auto& ref : c.correlation->rules) {
+        if ((!rules_[i].id.empty() && ref == rules_[i].id) ||
+            (!rules_[i].name.empty() && ref == rules_[i].name)) {
+          named = true;
+          generate = generate || c.correlation->generate;
+        }
+      }
+    }
+    correlation_standalone_[i] = !named || generate;
+  }
   std::size_t n = ruleset.rule_count();
   referenced_.assign(n, false);
   standalone_.assign(n, true);
@@ -93,6 +109,7 @@ std::uint64_t HuntCorrelation::finish(
   std::uint64_t written = 0;
   auto write = [&] {
     for (const auto& c : out) {
+      if (!correlation_standalone_[c.correlation]) continue;
       alert::Alert a;
       a.rule = &infos_[c.correlation];
       a.timestamp = engine::format_time(c.window_end_us);

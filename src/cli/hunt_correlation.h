@@ -54,6 +54,7 @@ class HuntCorrelation {
   const engine::Ruleset& ruleset_;
   std::vector<std::string> names_;
   std::vector<bool> referenced_, standalone_;
+  std::vector<bool> correlation_standalone_;  // per correlation: not only a step of a chain
   std::vector<std::vector<std::string>> fields_;  // per referenced rule: fields to keep
   std::unique_ptr<correlate::Correlator> correlator_;
   std::vector<Kept> kept_;

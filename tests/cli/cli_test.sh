@@ -242,6 +242,19 @@ PY
     "$rasid" hunt "$shared/samples/evtx" --rules "$tmp/generate.yml" --format jsonl -q >"$tmp/gen.jsonl" || fail "generate hunt"
     [ "$(grep -c '"correlation":' "$tmp/gen.jsonl")" = "$(wc -l <"$tmp/corr.jsonl")" ] || fail "generate changed the correlation alerts"
     [ "$(grep -c '"rule_title":"Failed logon"' "$tmp/gen.jsonl")" = 3561 ] || fail "generate: true should write the 3561 base alerts"
+    # Chaining: a correlation over the password-guessing correlation (two of its alerts within
+    # 5 minutes for one account). The inner one is then a step: only the outer one alerts,
+    # unless the outer one says generate: true.
+    { sed 's/^correlation:/name: guessing\ncorrelation:/' "$rules/password_guessing.yml"
+      printf '%s\n' '---' 'title: Repeated password guessing' 'correlation:' '  type: event_count' \
+        '  rules: [guessing]' '  group-by: [TargetUserName]' '  timespan: 5m' '  condition: {gte: 2}' 'level: critical'
+    } >"$tmp/chain.yml"
+    "$rasid" hunt "$shared/samples/evtx" --rules "$tmp/chain.yml" --format jsonl -q >"$tmp/chain.jsonl" || fail "chain hunt"
+    [ "$(wc -l <"$tmp/chain.jsonl")" = 1 ] || fail "chain: want only the outer alert: $(cat "$tmp/chain.jsonl")"
+    grep -q '"rule_title":"Repeated password guessing".*"value":2,"events":2' "$tmp/chain.jsonl" || fail "chain: outer alert"
+    sed 's/^level: critical/level: critical\ngenerate: true/' "$tmp/chain.yml" >"$tmp/chain2.yml"
+    "$rasid" hunt "$shared/samples/evtx" --rules "$tmp/chain2.yml" --format jsonl -q >"$tmp/chain2.jsonl" || fail "chain2 hunt"
+    [ "$(grep -c '"rule_title":"Password guessing' "$tmp/chain2.jsonl")" = "$(wc -l <"$tmp/corr.jsonl")" ] || fail "chain: generate should show the inner alerts"
     ;;
   detections_group)
     # --group detections on the samples equals grouping the alerts independently: same rule,
