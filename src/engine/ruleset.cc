@@ -355,6 +355,12 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
   triggers.reserve(compiled.variants.size());
   for (const auto& cv : compiled.variants) triggers.push_back(detail::trigger_set(cv, atoms));
   if (std::any_of(triggers.begin(), triggers.end(), [](const auto& t) { return t.has_value(); })) {
+    std::vector<std::uint8_t> used(atoms.atoms().size(), 0);
+    for (const auto& t : triggers) {
+      if (!t) continue;
+      for (std::uint32_t a : *t) used[a] = 1;
+    }
+    for (auto& cv : compiled.variants) detail::assign_deciding_atoms(cv, atoms, used);
     auto prefilter = detail::Prefilter::build(std::move(atoms), triggers, fields.size());
     if (!prefilter) return fail(prefilter.error());
     compiled.prefilter = std::move(*prefilter);

@@ -140,8 +140,9 @@ bool match_value(const CompiledPredicate& p, const Value& v, const Event& event)
   return false;
 }
 
-bool match_predicate(const CompiledItem& item, const CompiledPredicate& p,
-                     const Event& event) noexcept {
+bool match_predicate(const CompiledItem& item, const CompiledPredicate& p, const Event& event,
+                     const std::uint8_t* hits) noexcept {
+  if (hits != nullptr && p.atom != kNoAtom) return hits[p.atom] != 0;
   if (item.keyword) {
     if (p.kind == CK::kNull || p.kind == CK::kExists) return false;
     auto texts = event.keywords();
@@ -161,22 +162,23 @@ bool match_predicate(const CompiledItem& item, const CompiledPredicate& p,
   return event.any_of(item.field, [&](const Value& v) { return match_value(p, v, event); });
 }
 
-bool match_item(const CompiledItem& item, const Event& event) noexcept {
+bool match_item(const CompiledItem& item, const Event& event, const std::uint8_t* hits) noexcept {
   bool result;
   if (item.match_all) {
     result = std::all_of(item.predicates.begin(), item.predicates.end(),
-                         [&](const CompiledPredicate& p) { return match_predicate(item, p, event); });
+                         [&](const CompiledPredicate& p) { return match_predicate(item, p, event, hits); });
   } else {
     result = std::any_of(item.predicates.begin(), item.predicates.end(),
-                         [&](const CompiledPredicate& p) { return match_predicate(item, p, event); });
+                         [&](const CompiledPredicate& p) { return match_predicate(item, p, event, hits); });
   }
   return item.negate ? !result : result;
 }
 
-bool match_selection(const CompiledSelection& selection, const Event& event) noexcept {
+bool match_selection(const CompiledSelection& selection, const Event& event,
+                     const std::uint8_t* hits) noexcept {
   for (const auto& alternative : selection.alternatives) {
     if (std::all_of(alternative.begin(), alternative.end(),
-                    [&](const CompiledItem& item) { return match_item(item, event); })) {
+                    [&](const CompiledItem& item) { return match_item(item, event, hits); })) {
       return true;
     }
   }
@@ -184,38 +186,38 @@ bool match_selection(const CompiledSelection& selection, const Event& event) noe
 }
 
 bool eval_selection(const CompiledVariant& variant, std::uint32_t index, const Event& event,
-                    std::vector<std::uint8_t>& cache) noexcept {
+                    std::vector<std::uint8_t>& cache, const std::uint8_t* hits) noexcept {
   std::uint8_t& slot = cache[index];
-  if (slot == 0) slot = match_selection(variant.selections[index], event) ? 2 : 1;
+  if (slot == 0) slot = match_selection(variant.selections[index], event, hits) ? 2 : 1;
   return slot == 2;
 }
 
 bool eval_node(const CompiledVariant& variant, std::uint32_t index, const Event& event,
-               std::vector<std::uint8_t>& cache) noexcept {
+               std::vector<std::uint8_t>& cache, const std::uint8_t* hits) noexcept {
   const CondNode& node = variant.nodes[index];
   using Kind = sigma::Condition::Kind;
   switch (node.kind) {
     case Kind::kAnd:
       for (std::uint32_t child : node.children) {
-        if (!eval_node(variant, child, event, cache)) return false;
+        if (!eval_node(variant, child, event, cache, hits)) return false;
       }
       return true;
     case Kind::kOr:
       for (std::uint32_t child : node.children) {
-        if (eval_node(variant, child, event, cache)) return true;
+        if (eval_node(variant, child, event, cache, hits)) return true;
       }
       return false;
     case Kind::kNot:
-      return !eval_node(variant, node.children[0], event, cache);
+      return !eval_node(variant, node.children[0], event, cache, hits);
     case Kind::kSelection:
     case Kind::kOneOf:
       for (std::uint32_t s : node.selections) {
-        if (eval_selection(variant, s, event, cache)) return true;
+        if (eval_selection(variant, s, event, cache, hits)) return true;
       }
       return false;
     case Kind::kAllOf:
       for (std::uint32_t s : node.selections) {
-        if (!eval_selection(variant, s, event, cache)) return false;
+        if (!eval_selection(variant, s, event, cache, hits)) return false;
       }
       return true;
   }
@@ -241,11 +243,11 @@ bool logsource_matches(const CompiledVariant& variant, const Event& event) noexc
 }  // namespace
 
 bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
-                      std::vector<std::uint8_t>& cache) noexcept {
+                      std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
   if (!logsource_matches(variant, event)) return false;
   std::fill(cache.begin(), cache.begin() + static_cast<std::ptrdiff_t>(variant.selections.size()),
             std::uint8_t{0});
-  return eval_node(variant, variant.root, event, cache);
+  return eval_node(variant, variant.root, event, cache, atom_hits);
 }
 
 }  // namespace detail
@@ -265,7 +267,13 @@ struct Scanner::Scratch {
   const detail::FieldMatcher* matcher = nullptr;
   std::size_t value_length = 0;
 
+  std::vector<std::uint8_t> atom_hit;   // per atom: found in this event
+  std::vector<std::uint32_t> hit_atoms;  // atoms set in `atom_hit`
+
   void trigger(std::uint32_t atom) noexcept {
+    if (atom_hit[atom]) return;
+    atom_hit[atom] = 1;
+    hit_atoms.push_back(atom);
     for (std::uint32_t v : prefilter->atom_variants[atom]) {
       if (!triggered[v]) {
         triggered[v] = 1;
@@ -340,6 +348,7 @@ Scanner::Scanner(std::shared_ptr<const Ruleset> ruleset)
       scratch_->filtering = true;
     }
     scratch_->triggered.assign(compiled.variants.size(), 0);
+    scratch_->atom_hit.assign(compiled.prefilter->atoms.size(), 0);
   }
 }
 
@@ -353,7 +362,9 @@ void Scanner::scan_reference(const event::Event& event,
   Scratch& s = *scratch_;
   s.found.clear();
   for (const auto& variant : compiled.variants) {
-    if (detail::evaluate_variant(variant, event, s.cache)) s.found.push_back(variant.rule);
+    if (detail::evaluate_variant(variant, event, s.cache, nullptr)) {
+      s.found.push_back(variant.rule);
+    }
   }
   std::sort(s.found.begin(), s.found.end());
   s.found.erase(std::unique(s.found.begin(), s.found.end()), s.found.end());
@@ -370,6 +381,8 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
   if (filtering) {
     for (std::uint32_t v : s.touched) s.triggered[v] = 0;
     s.touched.clear();
+    for (std::uint32_t a : s.hit_atoms) s.atom_hit[a] = 0;
+    s.hit_atoms.clear();
     const detail::Prefilter& pf = *s.prefilter;
     event.for_each([&s, &pf](event::FieldId id, const event::Value& v) {
       if (id >= pf.field_matcher.size() || pf.field_matcher[id] < 0 || v.is_null()) return;
@@ -415,9 +428,10 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       }
     }
   }
+  const std::uint8_t* hits = filtering ? s.atom_hit.data() : nullptr;
   auto evaluate = [&](std::uint32_t v) {
     const detail::CompiledVariant& variant = compiled.variants[v];
-    if (detail::evaluate_variant(variant, event, s.cache)) s.found.push_back(variant.rule);
+    if (detail::evaluate_variant(variant, event, s.cache, hits)) s.found.push_back(variant.rule);
   };
   const std::string* channel_key = nullptr;
   if (const event::Value* channel = event.first(compiled.channel_field);

@@ -47,6 +47,9 @@ struct CompiledPredicate {
   bool exists_value = true;
   event::FieldId ref_field = event::kNoField;
   sigma::Predicate::RefShape ref_shape = sigma::Predicate::RefShape::kEquals;
+  // The prefilter atom whose finding is this predicate's outcome (assign_deciding_atoms), or
+  // kNoAtom.
+  std::uint32_t atom = kNoAtom;
 };
 
 struct CompiledItem {
@@ -99,8 +102,10 @@ struct CompiledRules {
 };
 
 // Evaluation of one compiled variant on one event; `cache` has one slot per selection
-// (0 unknown, 1 false, 2 true) and is cleared by the caller.
+// (0 unknown, 1 false, 2 true) and is cleared by the caller. `atom_hits` (per atom id: found
+// in this event by the prefilter) answers predicates that have a deciding atom; null: every
+// predicate is compared (the reference evaluator).
 bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
-                      std::vector<std::uint8_t>& cache) noexcept;
+                      std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept;
 
 }  // namespace rasid::engine::detail

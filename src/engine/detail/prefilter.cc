@@ -23,6 +23,11 @@ std::uint32_t AtomTable::intern(const Atom& atom) {
   return id;
 }
 
+std::uint32_t AtomTable::find(const Atom& atom) const {
+  auto it = ids_.find(atom);
+  return it == ids_.end() ? kNoAtom : it->second;
+}
+
 std::vector<Atom> AtomTable::release() {
   ids_.clear();
   return std::move(atoms_);
@@ -388,6 +393,32 @@ TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms) {
   MaybeReq req = node_req(variant, variant.root, atoms, selections);
   if (!req) return std::nullopt;
   return std::move(req->atoms);
+}
+
+void assign_deciding_atoms(CompiledVariant& variant, const AtomTable& atoms,
+                           const std::vector<std::uint8_t>& used) {
+  for (auto& selection : variant.selections) {
+    for (auto& alternative : selection.alternatives) {
+      for (auto& item : alternative) {
+        if (item.keyword) continue;  // keyword atoms are found in joined values: not exact
+        for (auto& p : item.predicates) {
+          if (p.cased || p.literal.empty()) continue;
+          Atom atom;
+          atom.field = item.field;
+          switch (p.kind) {
+            case CK::kExact: atom.kind = AtomKind::kExact; break;
+            case CK::kPrefix: atom.kind = AtomKind::kPrefix; break;
+            case CK::kSuffix: atom.kind = AtomKind::kSuffix; break;
+            case CK::kContains: atom.kind = AtomKind::kAnywhere; break;
+            default: continue;
+          }
+          atom.literal = p.literal;  // folded already (not cased)
+          std::uint32_t id = atoms.find(atom);
+          if (id != kNoAtom && id < used.size() && used[id]) p.atom = id;
+        }
+      }
+    }
+  }
 }
 
 namespace {

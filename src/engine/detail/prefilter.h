@@ -53,6 +53,8 @@ struct Atom {
   bool operator==(const Atom&) const = default;
 };
 
+inline constexpr std::uint32_t kNoAtom = 0xffffffffu;
+
 // Trigger set of a variant: sorted atom ids; nullopt = no requirement (always evaluate).
 using TriggerSet = std::optional<std::vector<std::uint32_t>>;
 
@@ -62,6 +64,8 @@ using TriggerSet = std::optional<std::vector<std::uint32_t>>;
 class AtomTable {
  public:
   std::uint32_t intern(const Atom& atom);
+  // The id of `atom`, or kNoAtom.
+  [[nodiscard]] std::uint32_t find(const Atom& atom) const;
   [[nodiscard]] const std::vector<Atom>& atoms() const { return atoms_; }
   // Hands the atoms over (ids = positions); the table is left empty.
   [[nodiscard]] std::vector<Atom> release();
@@ -77,6 +81,15 @@ class AtomTable {
 // The trigger set of a compiled variant's detection (logsource conditions excluded: the
 // channel dispatch handles those).
 TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms);
+
+// Sets CompiledPredicate::atom for every predicate whose outcome on an event is exactly "this
+// atom was found" (case-insensitive exact, prefix, suffix and substring tests of a field) when
+// that atom is one the prefilter looks for anyway (`used`, per atom id: in some trigger set):
+// the scanner then answers the predicate from the prefilter's findings instead of comparing
+// again. Atoms are not added for this: more literals would slow every scan of their field
+// more than the comparisons they save (measured: +0.6k instructions per event).
+void assign_deciding_atoms(CompiledVariant& variant, const AtomTable& atoms,
+                           const std::vector<std::uint8_t>& used);
 
 struct HsDatabaseDeleter {
   void operator()(hs_database_t* db) const noexcept { hs_free_database(db); }
