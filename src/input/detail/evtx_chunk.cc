@@ -2,6 +2,10 @@
 
 #include <zlib.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -56,26 +60,46 @@ std::string utf16_to_utf8(const unsigned char* p, std::size_t bytes) {
   std::string s(ascii, '\0');
   for (std::size_t i = 0; i < ascii; ++i) s[i] = static_cast<char>(p[2 * i]);
   if (ascii == n && bytes % 2 == 0) return s;
-  s.reserve(bytes);
+  // At most 3 bytes per UTF-16 unit (4 per surrogate pair), plus a replacement character.
+  s.resize(ascii + 3 * (n - ascii) + 3);
+  auto* out = reinterpret_cast<unsigned char*>(s.data()) + ascii;
+  auto put = [&out](std::uint32_t cp) {
+    if (cp < 0x80) {
+      *out++ = static_cast<unsigned char>(cp);
+    } else if (cp < 0x800) {
+      *out++ = static_cast<unsigned char>(0xC0 | (cp >> 6));
+      *out++ = static_cast<unsigned char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      *out++ = static_cast<unsigned char>(0xE0 | (cp >> 12));
+      *out++ = static_cast<unsigned char>(0x80 | ((cp >> 6) & 0x3F));
+      *out++ = static_cast<unsigned char>(0x80 | (cp & 0x3F));
+    } else {
+      *out++ = static_cast<unsigned char>(0xF0 | (cp >> 18));
+      *out++ = static_cast<unsigned char>(0x80 | ((cp >> 12) & 0x3F));
+      *out++ = static_cast<unsigned char>(0x80 | ((cp >> 6) & 0x3F));
+      *out++ = static_cast<unsigned char>(0x80 | (cp & 0x3F));
+    }
+  };
   for (std::size_t i = ascii; i < n; ++i) {
     std::uint32_t u = p[2 * i] | (p[2 * i + 1] << 8);
     if (u >= 0xD800 && u < 0xDC00) {
       if (i + 1 < n) {
         std::uint32_t v = p[2 * i + 2] | (p[2 * i + 3] << 8);
         if (v >= 0xDC00 && v < 0xE000) {
-          put_utf8(s, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+          put(0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
           ++i;
           continue;
         }
       }
-      put_utf8(s, kReplacement);
+      put(kReplacement);
     } else if (u >= 0xDC00 && u < 0xE000) {
-      put_utf8(s, kReplacement);
+      put(kReplacement);
     } else {
-      put_utf8(s, u);
+      put(u);
     }
   }
-  if (bytes % 2) put_utf8(s, kReplacement);
+  if (bytes % 2) put(kReplacement);
+  s.resize(static_cast<std::size_t>(out - reinterpret_cast<unsigned char*>(s.data())));
   return s;
 }
 
@@ -155,6 +179,25 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   if (m <= 2) ++y;
 }
 
+// Writes `v` as exactly `width` decimal digits (zero-padded; higher digits are cut, which
+// never happens for the fields below at their ranges) at `p`; returns the end.
+char* put_digits(char* p, std::uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
+}
+
+char* put_hex_upper(char* p, std::uint64_t v, int width) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = kHex[v & 15];
+    v >>= 4;
+  }
+  return p + width;
+}
+
 // FILETIME as YYYY-MM-DDTHH:MM:SS.fffffff00Z (microseconds, then the 100 ns digit, then 00,
 // as evtx2jsonl.py writes it); past year 9999 (Python's datetime limit) 0x + 16 hex digits.
 std::string format_filetime(std::uint64_t q) {
@@ -172,11 +215,25 @@ std::string format_filetime(std::uint64_t q) {
     std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(q));
     return buf;
   }
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%06u%u00Z",
-                static_cast<long long>(y), m, d, static_cast<unsigned>(sod / 3600),
-                static_cast<unsigned>(sod / 60 % 60), static_cast<unsigned>(sod % 60),
-                static_cast<unsigned>(us % 1000000), static_cast<unsigned>(q % 10));
-  return buf;
+  // y is 1601..9999 here: four digits.
+  char* e = put_digits(buf, static_cast<std::uint64_t>(y), 4);
+  *e++ = '-';
+  e = put_digits(e, m, 2);
+  *e++ = '-';
+  e = put_digits(e, d, 2);
+  *e++ = 'T';
+  e = put_digits(e, sod / 3600, 2);
+  *e++ = ':';
+  e = put_digits(e, sod / 60 % 60, 2);
+  *e++ = ':';
+  e = put_digits(e, sod % 60, 2);
+  *e++ = '.';
+  e = put_digits(e, us % 1000000, 6);
+  e = put_digits(e, q % 10, 1);
+  *e++ = '0';
+  *e++ = '0';
+  *e++ = 'Z';
+  return std::string(buf, e);
 }
 
 std::string format_systemtime(const unsigned char* p) {
@@ -199,11 +256,26 @@ std::string format_sid(const unsigned char* p, std::size_t n) {
   return s;
 }
 
+// {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}; n is at least 8 (callers check). A value shorter
+// than 16 bytes (damage) keeps what it has of the last two groups, as evtx2jsonl.py does.
 std::string format_guid(const unsigned char* p, std::size_t n) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "{%08X-%04X-%04X-", le32(p), le16(p + 4), le16(p + 6));
-  std::string r = hex_upper(p + 8, std::min<std::size_t>(n, 16) - 8);
-  return buf + r.substr(0, 4) + "-" + (r.size() > 4 ? r.substr(4) : std::string()) + "}";
+  char buf[40];
+  char* e = buf;
+  *e++ = '{';
+  e = put_hex_upper(e, le32(p), 8);
+  *e++ = '-';
+  e = put_hex_upper(e, le16(p + 4), 4);
+  *e++ = '-';
+  e = put_hex_upper(e, le16(p + 6), 4);
+  *e++ = '-';
+  std::size_t tail = std::min<std::size_t>(n, 16);
+  for (std::size_t i = 8; i < tail; ++i) {
+    if (i == 10) *e++ = '-';
+    e = put_hex_upper(e, p[i], 2);
+  }
+  if (tail <= 10) *e++ = '-';
+  *e++ = '}';
+  return std::string(buf, e);
 }
 
 // Python's repr(float): shortest round-trip digits, exponent form below 1e-4 or from 1e16.
@@ -1207,12 +1279,33 @@ std::string_view normalize_systemtime(std::string_view text, Arena& arena) {
   return s;
 }
 
+// Index of the first byte at or after `i` that JSON must escape (< 0x20, '"', '\\'), or
+// s.size(). SSE2 looks at 16 bytes at a time: event text rarely needs escapes.
+std::size_t next_escape(std::string_view s, std::size_t i) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Unsigned v < 0x20 exactly when min(v, 0x1F) == v.
+    __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+    __m128i hit = _mm_or_si128(ctrl, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return i;
+  }
+  return s.size();
+}
+
 void json_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  for (std::size_t i = next_escape(s, 0); i < s.size(); i = next_escape(s, i + 1)) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
