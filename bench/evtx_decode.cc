@@ -1,6 +1,6 @@
 // evtx_decode: decodes .evtx files to rasid's flat JSON records and reports the speed.
 //
-// Usage: evtx_decode [--threads N] FILE.evtx...
+// Usage: evtx_decode [--threads N] [--batch-kib K] FILE.evtx...   (K: raw bytes per batch, 1024)
 //
 // Exactly what `rasid hunt` does with an .evtx before matching (RecordReader with deferred
 // decoding, complete_batch() on N threads), with nothing else: no rules, no output. Prints one
@@ -18,11 +18,14 @@
 
 int main(int argc, char** argv) {
   unsigned threads = 1;
+  std::size_t batch_bytes = 1 << 20;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
       threads = static_cast<unsigned>(std::atoi(argv[++i]));
+    } else if (a == "--batch-kib" && i + 1 < argc) {
+      batch_bytes = static_cast<std::size_t>(std::atoi(argv[++i])) << 10;
     } else {
       files.push_back(a);
     }
@@ -46,7 +49,7 @@ int main(int argc, char** argv) {
       (*r)->defer_decoding();
       for (;;) {
         rasid::input::RecordBatch batch;
-        auto more = (*r)->next_batch(batch, 1 << 20);
+        auto more = (*r)->next_batch(batch, batch_bytes);
         if (!more || !*more) break;
         bytes += batch.bytes;
         queue.push(std::move(batch));

@@ -24,23 +24,16 @@ constexpr std::string_view kFileMagic("ElfFile\0", 8);
 constexpr std::string_view kChunkMagic("ElfChnk\0", 8);
 constexpr std::size_t kFileHeaderMin = 0x80;  // fields and checksum of the file header
 
-// Random access to the bytes of the file: a descriptor (pread) or a string.
-class Bytes {
- public:
-  virtual ~Bytes() = default;
-  // Reads up to `n` bytes at `offset` into `dst`; fewer only at the end of the input.
-  [[nodiscard]] virtual Result<std::size_t> read_at(std::uint64_t offset, char* dst,
-                                                    std::size_t n) = 0;
-};
-
-class FdBytes final : public Bytes {
+// Random access to the bytes of the file: a descriptor (pread, which threads may share) or a
+// string.
+class FdBytes final : public ByteSource {
  public:
   FdBytes(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
   ~FdBytes() override { ::close(fd_); }
   FdBytes(const FdBytes&) = delete;
   FdBytes& operator=(const FdBytes&) = delete;
 
-  Result<std::size_t> read_at(std::uint64_t offset, char* dst, std::size_t n) override {
+  Result<std::size_t> read_at(std::uint64_t offset, char* dst, std::size_t n) const override {
     std::size_t got = 0;
     while (got < n) {
       ssize_t r = ::pread(fd_, dst + got, n - got, static_cast<off_t>(offset + got));
@@ -60,10 +53,10 @@ class FdBytes final : public Bytes {
   std::string name_;
 };
 
-class StringBytes final : public Bytes {
+class StringBytes final : public ByteSource {
  public:
   explicit StringBytes(std::string s) : s_(std::move(s)) {}
-  Result<std::size_t> read_at(std::uint64_t offset, char* dst, std::size_t n) override {
+  Result<std::size_t> read_at(std::uint64_t offset, char* dst, std::size_t n) const override {
     if (offset >= s_.size()) return std::size_t{0};
     std::size_t k = std::min<std::size_t>(n, s_.size() - static_cast<std::size_t>(offset));
     std::memcpy(dst, s_.data() + offset, k);
@@ -76,7 +69,7 @@ class StringBytes final : public Bytes {
 
 class EvtxReader final : public RecordReader {
  public:
-  EvtxReader(std::unique_ptr<Bytes> bytes, std::string name, std::uint64_t size)
+  EvtxReader(std::shared_ptr<const ByteSource> bytes, std::string name, std::uint64_t size)
       : bytes_(std::move(bytes)), name_(std::move(name)), size_(size) {}
 
   Result<bool> next_batch(RecordBatch& batch, std::size_t max_bytes) override {
@@ -110,27 +103,24 @@ class EvtxReader final : public RecordReader {
       if (offset_ == 0) offset_ = 0x1000;
       consumed_ = offset_;
     }
-    // Raw chunks go into the batch as they are; complete_batch() decodes them, here or (when
-    // decoding is deferred) on a scanner thread.
-    while (!done_ && batch.pending.size() < max_bytes) {
-      std::size_t at = batch.pending.size();
-      batch.pending.resize(at + kEvtxChunkSize);
-      auto n = bytes_->read_at(offset_, batch.pending.data() + at, kEvtxChunkSize);
-      if (!n) {
-        batch.pending.resize(at);
-        return fail(n.error());
-      }
-      batch.pending.resize(at + *n);
-      if (*n == 0) {
+    // The batch gets the places of its chunks; complete_batch() reads and decodes them,
+    // here or (when decoding is deferred) on a scanner thread.
+    batch.pending_source = bytes_;
+    std::size_t taken = 0;
+    while (!done_ && taken < max_bytes) {
+      if (offset_ >= size_) {
         done_ = true;
         break;
       }
-      batch.pending_chunks.push_back({index_, at, *n});
-      offset_ += *n;
+      std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kEvtxChunkSize, size_ - offset_));
+      batch.pending_chunks.push_back({index_, offset_, n});
+      taken += n;
+      offset_ += n;
       consumed_ = offset_;
       ++index_;
-      if (*n < kEvtxChunkSize) done_ = true;
+      if (n < kEvtxChunkSize) done_ = true;
     }
+    if (batch.pending_chunks.empty()) batch.pending_source.reset();
     batch.bytes = consumed_ - start;
     ++sequence_;
     bool any = !batch.pending_chunks.empty() || !batch.problems.empty() || batch.bytes > 0;
@@ -146,7 +136,7 @@ class EvtxReader final : public RecordReader {
   const std::string& name() const override { return name_; }
 
  private:
-  std::unique_ptr<Bytes> bytes_;
+  std::shared_ptr<const ByteSource> bytes_;
   std::string name_;
   std::uint64_t size_ = 0;
   std::uint64_t offset_ = 0;
@@ -165,10 +155,19 @@ void complete_batch(RecordBatch& batch) {
   RASID_ASSERT(batch.records.empty() && batch.buffer.empty());
   std::vector<detail::EvtxRecordOut> recs;
   std::vector<detail::EvtxProblemOut> probs;
+  // One chunk at a time, in a buffer each thread keeps.
+  thread_local std::string buffer;
+  buffer.resize(kEvtxChunkSize);
   for (const auto& c : batch.pending_chunks) {
-    std::string_view chunk(batch.pending.data() + c.offset, c.size);
+    auto got = batch.pending_source->read_at(c.offset, buffer.data(), c.size);
+    if (!got) {
+      batch.problems.push_back({0, "chunk " + std::to_string(c.index) + ": " + got.error().message});
+      continue;
+    }
+    // Fewer bytes than planned: the file shrank since it was opened; read what is there.
+    std::string_view chunk(buffer.data(), *got);
     bool blank = chunk.find_first_not_of('\0') == std::string_view::npos;
-    if (c.size < detail::kEvtxChunkHeaderSize) {
+    if (chunk.size() < detail::kEvtxChunkHeaderSize) {
       // A file ends after its last chunk; a few stray bytes are a truncated chunk.
       if (!blank) {
         batch.problems.push_back(
@@ -193,7 +192,7 @@ void complete_batch(RecordBatch& batch) {
   for (const auto& r : recs) {
     batch.records.push_back({std::string_view(batch.buffer.data() + r.offset, r.size), r.record_id});
   }
-  batch.pending.clear();
+  batch.pending_source.reset();
   batch.pending_chunks.clear();
 }
 
@@ -207,16 +206,32 @@ Result<std::unique_ptr<RecordReader>> open_evtx(const std::filesystem::path& pat
     return fail(e == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
                 "cannot open: " + std::string(std::strerror(e)), Location{name, 0, 0});
   }
-  std::uint64_t size = 0;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) size = static_cast<std::uint64_t>(st.st_size);
-  return std::unique_ptr<RecordReader>(
-      std::make_unique<EvtxReader>(std::make_unique<FdBytes>(fd, name), name, size));
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    return std::unique_ptr<RecordReader>(std::make_unique<EvtxReader>(
+        std::make_shared<FdBytes>(fd, name), name, static_cast<std::uint64_t>(st.st_size)));
+  }
+  // A pipe or device has no size to plan chunks by: read it whole (as standard input is).
+  std::string all;
+  char block[1 << 16];
+  for (;;) {
+    ssize_t r = ::read(fd, block, sizeof block);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int e = errno;
+      ::close(fd);
+      return fail(ErrorCode::kIo, "read error: " + std::string(std::strerror(e)), Location{name, 0, 0});
+    }
+    if (r == 0) break;
+    all.append(block, static_cast<std::size_t>(r));
+  }
+  ::close(fd);
+  return evtx_from_string(std::move(all), name);
 }
 
 std::unique_ptr<RecordReader> evtx_from_string(std::string bytes, std::string name) {
   std::uint64_t size = bytes.size();
-  return std::make_unique<EvtxReader>(std::make_unique<StringBytes>(std::move(bytes)),
+  return std::make_unique<EvtxReader>(std::make_shared<StringBytes>(std::move(bytes)),
                                       std::move(name), size);
 }
 

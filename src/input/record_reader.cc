@@ -21,7 +21,7 @@ void RecordBatch::clear() {
   records.clear();
   problems.clear();
   bytes = 0;
-  pending.clear();
+  pending_source.reset();
   pending_chunks.clear();
 }
 

@@ -35,6 +35,16 @@ struct InputProblem {
   std::string message;  // lowercase, says what is wrong
 };
 
+// Random access to the bytes of an input, shared by a reader and the batches it defers.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to `n` bytes at `offset` into `dst`; fewer only at the end of the input.
+  // Thread-safe.
+  [[nodiscard]] virtual Result<std::size_t> read_at(std::uint64_t offset, char* dst,
+                                                    std::size_t n) const = 0;
+};
+
 struct RecordBatch {
   std::uint32_t input = 0;        // index of the input in the hunt's input list
   std::uint64_t sequence = 0;     // batch number within the input, from 0
@@ -43,14 +53,15 @@ struct RecordBatch {
   std::vector<InputProblem> problems;
   std::uint64_t bytes = 0;        // input bytes (compressed size for gzip) this batch covers
 
-  // Work a deferring reader (RecordReader::defer_decoding) left for complete_batch(): raw
-  // EVTX chunks, decoded on whichever thread calls it. Empty otherwise.
+  // Work a deferring reader (RecordReader::defer_decoding) left for complete_batch(): EVTX
+  // chunks to read from `pending_source` and decode, on whichever thread calls it (so the
+  // reading, too, happens on all cores). Empty otherwise.
   struct PendingChunk {
     std::uint64_t index = 0;   // chunk number in its file (for messages)
-    std::size_t offset = 0;    // of its bytes in `pending`
+    std::uint64_t offset = 0;  // of its bytes in the input
     std::size_t size = 0;      // 65536, or less for the truncated last chunk of a file
   };
-  std::string pending;
+  std::shared_ptr<const ByteSource> pending_source;
   std::vector<PendingChunk> pending_chunks;
 
   // Empties the batch for reuse, keeping the buffer's capacity. `input` is the caller's label
@@ -59,7 +70,7 @@ struct RecordBatch {
 };
 
 // Finishes a batch from a deferring reader: decodes its pending EVTX chunks into records and
-// problems (in chunk order, after the problems already there) and empties `pending`. A
+// problems (in chunk order, after the problems already there) and empties the pending list. A
 // no-op for a batch without pending work. Thread-safe (touches only `batch`), so N threads
 // can decode the chunks of one file in parallel; batch order still gives record order.
 void complete_batch(RecordBatch& batch);

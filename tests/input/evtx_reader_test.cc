@@ -670,7 +670,7 @@ TEST(EvtxReaderTest, DeferredDecodingOnOtherThreadsGivesTheSameBatches) {
   for (auto& t : threads) t.join();
   testing::ReadResult deferred;
   for (auto& b : batches) {
-    EXPECT_TRUE(b.pending.empty() && b.pending_chunks.empty());
+    EXPECT_TRUE(!b.pending_source && b.pending_chunks.empty());
     complete_batch(b);  // a second call does nothing
     for (const auto& r : b.records) deferred.records.emplace_back(std::string(r.text), r.line);
     for (const auto& p : b.problems) deferred.problems.push_back(p);
