@@ -8,23 +8,6 @@ namespace rasid::cli {
 
 namespace {
 
-engine::RuleInfo info_of(const sigma::Rule& rule) {
-  engine::RuleInfo info;
-  info.id = rule.id;
-  info.title = rule.title;
-  info.author = rule.author;
-  info.description = rule.description;
-  info.status = std::string(sigma::to_string(rule.status));
-  info.file = rule.where.file;
-  info.license = rule.license;
-  info.tags = rule.tags;
-  info.references = rule.references;
-  info.falsepositives = rule.falsepositives;
-  info.level = rule.level;
-  info.level_name = std::string(sigma::to_string(rule.level));
-  return info;
-}
-
 bool names(const std::string& ref, const engine::RuleInfo& rule, const std::string& name) {
   return (!rule.id.empty() && ref == rule.id) || (!name.empty() && ref == name);
 }
@@ -38,7 +21,7 @@ HuntCorrelation::HuntCorrelation(std::vector<sigma::Rule> correlations,
   std::vector<const sigma::Rule*> pointers;
   for (const auto& r : rules_) {
     pointers.push_back(&r);
-    infos_.push_back(info_of(r));
+    infos_.push_back(engine::make_rule_info(r));
   }
   correlator_ = std::make_unique<correlate::Correlator>(std::move(pointers), options);
   // A correlation named by another one is a step of a chain: like a base rule, it alerts on

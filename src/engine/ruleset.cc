@@ -246,7 +246,23 @@ class VariantCompiler {
   Diagnostics& diags_;
 };
 
-RuleInfo make_info(const sigma::Rule& rule) {
+
+std::string describe(const sigma::LogSource& ls) {
+  std::string out;
+  auto add = [&out](std::string_view key, const std::string& value) {
+    if (value.empty()) return;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{}={}", key, value);
+  };
+  add("product", ls.product);
+  add("category", ls.category);
+  add("service", ls.service);
+  return out.empty() ? "(empty)" : out;
+}
+
+}  // namespace
+
+RuleInfo make_rule_info(const sigma::Rule& rule) {
   RuleInfo info;
   info.id = rule.id;
   info.title = rule.title;
@@ -264,21 +280,6 @@ RuleInfo make_info(const sigma::Rule& rule) {
   return info;
 }
 
-std::string describe(const sigma::LogSource& ls) {
-  std::string out;
-  auto add = [&out](std::string_view key, const std::string& value) {
-    if (value.empty()) return;
-    if (!out.empty()) out += ", ";
-    out += fmt::format("{}={}", key, value);
-  };
-  add("product", ls.product);
-  add("category", ls.category);
-  add("service", ls.service);
-  return out.empty() ? "(empty)" : out;
-}
-
-}  // namespace
-
 Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags) {
   std::shared_ptr<Ruleset> ruleset(new Ruleset());
   CompiledRules& compiled = *ruleset->compiled_;
@@ -289,7 +290,7 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
   for (const auto& rule : rules_) {
     if (rule.kind == sigma::RuleKind::kCorrelation) {
       ruleset->inactive_.push_back({InactiveRule::Kind::kCorrelation, rule.id, rule.title,
-                                    rule.where.file, "correlation rules are not evaluated yet"});
+                                    rule.where.file, "correlation rule: hunt runs it on the matches of the rules it names"});
       continue;
     }
     if (rule.kind != sigma::RuleKind::kDetection) continue;
@@ -328,7 +329,7 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
       built.push_back(std::move(cv));
     }
     if (!ok) continue;
-    ruleset->rules_.push_back(make_info(rule));
+    ruleset->rules_.push_back(make_rule_info(rule));
     for (auto& cv : built) {
       compiled.max_selections = std::max(compiled.max_selections, cv.selections.size());
       compiled.variants.push_back(std::move(cv));

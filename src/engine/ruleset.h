@@ -38,6 +38,10 @@ struct RuleInfo {
   std::string level_name;
 };
 
+// The metadata of a rule, as alerts show it (also for rules that are not event rules, such as
+// correlation rules).
+[[nodiscard]] RuleInfo make_rule_info(const sigma::Rule& rule);
+
 // A loaded rule that will never run, and why (for the hunt summary and `rules check`).
 struct InactiveRule {
   enum class Kind : std::uint8_t { kNoMapping, kMissingPlaceholder, kCorrelation };
