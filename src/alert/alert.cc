@@ -214,6 +214,15 @@ std::string csv_quote(std::string_view s) {
   return out;
 }
 
+std::string join_tags(const engine::RuleInfo& rule) {
+  std::string tags;
+  for (const auto& t : rule.tags) {
+    if (!tags.empty()) tags += ' ';
+    tags += t;
+  }
+  return tags;
+}
+
 class CsvWriter final : public AlertWriter {
  public:
   explicit CsvWriter(std::FILE* out) : out_(out) {}
@@ -222,11 +231,7 @@ class CsvWriter final : public AlertWriter {
       fmt::print(out_, "timestamp,computer,level,rule_id,rule_title,rule_author,tags,file,line,event\r\n");
       header_ = true;
     }
-    std::string tags;
-    for (const auto& t : alert.rule->tags) {
-      if (!tags.empty()) tags += ' ';
-      tags += t;
-    }
+    std::string tags = join_tags(*alert.rule);
     // A correlation alert has no source event: its result goes in the event column.
     std::string computer = alert.correlation ? group_value(*alert.correlation, "Computer")
                                              : std::string(field_text(alert.event, "Computer"));
@@ -243,11 +248,7 @@ class CsvWriter final : public AlertWriter {
       fmt::print(out_, "first_seen,last_seen,count,computer,level,rule_id,rule_title,rule_author,tags,key,first_alert\r\n");
       header_ = true;
     }
-    std::string tags;
-    for (const auto& t : d.rule->tags) {
-      if (!tags.empty()) tags += ' ';
-      tags += t;
-    }
+    std::string tags = join_tags(*d.rule);
     std::string key;
     for (const auto& [k, v] : d.key) {
       if (!key.empty()) key += ' ';
@@ -275,11 +276,10 @@ std::string_view field_text(const input::FlatObject& event, std::string_view nam
   return {};
 }
 
-std::string to_json(const Alert& alert) {
-  const engine::RuleInfo& rule = *alert.rule;
-  nlohmann::ordered_json j;
-  j["timestamp"] = alert.timestamp.empty() ? nlohmann::ordered_json(nullptr)
-                                           : nlohmann::ordered_json(alert.timestamp);
+namespace {
+
+// The rule's keys of an alert or detection, in the documented order.
+void add_rule_fields(nlohmann::ordered_json& j, const engine::RuleInfo& rule) {
   j["rule_id"] = rule.id;
   j["rule_title"] = rule.title;
   j["level"] = rule.level_name;
@@ -287,6 +287,15 @@ std::string to_json(const Alert& alert) {
   j["rule_author"] = rule.author;
   j["rule_status"] = rule.status;
   j["rule_file"] = rule.file;
+}
+
+}  // namespace
+
+std::string to_json(const Alert& alert) {
+  nlohmann::ordered_json j;
+  j["timestamp"] = alert.timestamp.empty() ? nlohmann::ordered_json(nullptr)
+                                           : nlohmann::ordered_json(alert.timestamp);
+  add_rule_fields(j, *alert.rule);
   if (alert.correlation) {
     j["correlation"] = correlation_json(*alert.correlation);
   } else {
@@ -297,7 +306,6 @@ std::string to_json(const Alert& alert) {
 }
 
 std::string to_json(const Detection& d) {
-  const engine::RuleInfo& rule = *d.rule;
   auto time = [](const std::optional<std::int64_t>& t) {
     return t ? nlohmann::ordered_json(engine::format_time(*t)) : nlohmann::ordered_json(nullptr);
   };
@@ -305,13 +313,7 @@ std::string to_json(const Detection& d) {
   j["first_seen"] = time(d.first_seen);
   j["last_seen"] = time(d.last_seen);
   j["count"] = d.count;
-  j["rule_id"] = rule.id;
-  j["rule_title"] = rule.title;
-  j["level"] = rule.level_name;
-  j["tags"] = rule.tags;
-  j["rule_author"] = rule.author;
-  j["rule_status"] = rule.status;
-  j["rule_file"] = rule.file;
+  add_rule_fields(j, *d.rule);
   j["host"] = d.host;
   nlohmann::ordered_json key = nlohmann::ordered_json::object();
   for (const auto& [k, v] : d.key) key[k] = v;

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "base/json_text.h"
 #include "base/pipeline.h"
 #include "cli/commands.h"
 #include "input/discovery.h"
@@ -29,27 +30,6 @@ struct ConvertArgs {
   bool quiet = false;
   unsigned threads = 0;  // 0 = all cores
 };
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  std::size_t run = 0;  // start of the bytes not copied yet
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += fmt::format("\\u{:04x}", c);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
 
 // One flat event as a JSON object: strings quoted, numbers and booleans as written.
 void append_event(std::string& out, const input::FlatObject& fields) {
