@@ -45,6 +45,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/json_text.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -212,28 +214,6 @@ std::vector<FiringRun> read_firing(const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // Output.
 
-void append_escaped(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 // Days since 1970-01-01 to civil date (H. Hinnant's algorithm).
 void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
@@ -591,14 +571,14 @@ class Generator {
     for (const Field& f : s.fields) {
       if (!first) out.push_back(',');
       first = false;
-      append_escaped(out, f.key);
+      rasid::append_json_string(out, f.key);
       out.push_back(':');
       if (f.key == "TimeCreated") {
-        append_escaped(out, format_time(now_us_, true));
+        rasid::append_json_string(out, format_time(now_us_, true));
       } else if (f.key == "EventRecordID") {
         out += std::to_string(record_id_);
       } else if (f.is_string) {
-        append_escaped(out, f.value);
+        rasid::append_json_string(out, f.value);
       } else {
         out += f.value;
       }
@@ -624,7 +604,7 @@ class Generator {
     for (const Field& f : s.fields) {
       if (!first) out.push_back(',');
       first = false;
-      append_escaped(out, f.key);
+      rasid::append_json_string(out, f.key);
       out.push_back(':');
       const std::string& k = f.key;
       if (!f.is_string) {
@@ -682,7 +662,7 @@ class Generator {
         if (const std::string* other = pool_pick(g, k)) v = *other;
       }
       replace_profile(v, user);
-      append_escaped(out, v);
+      rasid::append_json_string(out, v);
     }
     out += "}\n";
   }

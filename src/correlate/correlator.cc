@@ -209,13 +209,17 @@ struct Correlator::Impl {
   std::vector<Contribution> resolve(std::string_view id, std::string_view name,
                                     const std::function<std::optional<std::string>(std::string_view)>& field) {
     std::vector<Contribution> out;
-    std::set<std::pair<std::uint32_t, std::uint16_t>> seen;
+    const std::vector<std::pair<std::uint32_t, std::uint16_t>>* by_id = nullptr;
     for (std::string_view k : {id, name}) {
       if (k.empty()) continue;
       auto it = refs.find(std::string(k));
       if (it == refs.end()) continue;
       for (auto [ci, pos] : it->second) {
-        if (!seen.insert({ci, pos}).second) continue;
+        // A correlation naming the rule by id and by name counts it once.
+        if (by_id != nullptr &&
+            std::find(by_id->begin(), by_id->end(), std::pair{ci, pos}) != by_id->end()) {
+          continue;
+        }
         const Compiled& c = compiled[ci];
         Contribution con;
         con.correlation = ci;
@@ -246,6 +250,7 @@ struct Correlator::Impl {
         }
         out.push_back(std::move(con));
       }
+      by_id = &it->second;
     }
     return out;
   }
