@@ -1,0 +1,72 @@
+// Enumerations and helpers of store.h shared by every implementation.
+
+#include "store/store.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+namespace rasid::store {
+
+Micros now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+// NIS2 Annex I then Annex II, in the directive's order; names are lowercase with dashes so
+// they work unquoted on a command line.
+constexpr std::array<std::string_view, 20> kSectors = {
+    "energy", "transport", "banking", "financial-market-infrastructure", "health",
+    "drinking-water", "waste-water", "digital-infrastructure", "ict-service-management",
+    "public-administration", "space",
+    "postal-and-courier", "waste-management", "chemicals", "food", "manufacturing",
+    "digital-providers", "research",
+    "government", "other"};
+}  // namespace
+
+std::span<const std::string_view> sectors() { return kSectors; }
+
+bool is_sector(std::string_view name) {
+  return std::find(kSectors.begin(), kSectors.end(), name) != kSectors.end();
+}
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::kSensor: return "sensor";
+    case Role::kAnalyst: return "analyst";
+    case Role::kCoordinator: return "coordinator";
+    case Role::kAdmin: return "admin";
+  }
+  return "sensor";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  for (Role role : {Role::kSensor, Role::kAnalyst, Role::kCoordinator, Role::kAdmin}) {
+    if (to_string(role) == text) return role;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(IncidentStatus status) {
+  switch (status) {
+    case IncidentStatus::kNew: return "new";
+    case IncidentStatus::kTriage: return "triage";
+    case IncidentStatus::kContained: return "contained";
+    case IncidentStatus::kResolved: return "resolved";
+    case IncidentStatus::kFalsePositive: return "false-positive";
+  }
+  return "new";
+}
+
+std::optional<IncidentStatus> parse_incident_status(std::string_view text) {
+  for (IncidentStatus s : {IncidentStatus::kNew, IncidentStatus::kTriage,
+                           IncidentStatus::kContained, IncidentStatus::kResolved,
+                           IncidentStatus::kFalsePositive}) {
+    if (to_string(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace rasid::store
