@@ -4,6 +4,10 @@
 
 #include "report/assessment.h"
 
+#include <map>
+
+#include "report/render.h"
+
 #include <gtest/gtest.h>
 
 namespace rasid::report {
@@ -348,6 +352,45 @@ TEST(ReportDates, ParseAndFormat) {
   EXPECT_FALSE(parse_report_date("2026-01-01T25:00:00Z"));
   EXPECT_EQ(tlp_rank("amber+strict"), 3);
   EXPECT_EQ(tlp_rank("nope"), -1);
+}
+
+}  // namespace
+}  // namespace rasid::report
+
+namespace rasid::report {
+namespace {
+
+TEST_F(AssessmentTest, HtmlIsSelfContainedAndCarriesTheFigures) {
+  const Json r = run();
+  const std::string html = render_report_html(r, *matrix_);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos);
+  EXPECT_EQ(html.find("href=\"http"), std::string::npos);
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  EXPECT_NE(html.find("TLP:AMBER"), std::string::npos);
+  EXPECT_NE(html.find("+100% (95% CI +8% to +272%)"), std::string::npos);
+  EXPECT_NE(html.find("data-label=\"health\" data-value=\"14\""), std::string::npos);
+  EXPECT_NE(html.find("data-technique=\"T1003.001\" data-value=\"20\""), std::string::npos);
+  EXPECT_NE(html.find("The MITRE Corporation"), std::string::npos);
+  for (const char* section : {"cover", "key-judgements", "scope", "over-time", "severity", "authorities",
+                              "attack", "top", "incidents", "coverage", "recommendations", "annex"}) {
+    EXPECT_NE(html.find(std::string("id=\"") + section + "\""), std::string::npos) << section;
+  }
+}
+
+TEST_F(AssessmentTest, CsvTablesAndLayer) {
+  const Json r = run();
+  auto tables = render_report_csv(r);
+  std::map<std::string, std::string> by_name(tables.begin(), tables.end());
+  ASSERT_TRUE(by_name.count("by_authority.csv"));
+  EXPECT_EQ(by_name["by_authority.csv"].substr(0, by_name["by_authority.csv"].find("\r\n", 45) + 2),
+            "authority,sector,current,previous,change\r\nhealth,health,14,10,+40% (95% CI -38% to +215%)\r\n");
+  EXPECT_NE(by_name["top_techniques.csv"].find("T1560,Archive Collected Data,2,0,n/a (previous period: 0),T1002"),
+            std::string::npos);
+  EXPECT_EQ(csv_field("a\"b"), "\"a\"\"b\"");
+  Layer layer = report_layer(r);
+  EXPECT_EQ(layer.techniques.size(), 3u);
+  EXPECT_EQ(layer.attack_version, "18.1");
 }
 
 }  // namespace
