@@ -21,5 +21,7 @@ std::function<int()> add_rules_command(CLI::App& app);
 std::function<int()> add_convert_command(CLI::App& app);
 // Registers `intel` with `intel pattern check` and `intel pattern match` (STIX patterns).
 std::function<int()> add_intel_command(CLI::App& app);
+// Registers `admin` (authorities and tokens of the hub's store).
+std::function<int()> add_admin_command(CLI::App& app);
 
 }  // namespace rasid::cli

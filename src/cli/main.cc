@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   auto rules = rasid::cli::add_rules_command(app);
   auto convert = rasid::cli::add_convert_command(app);
   auto intel = rasid::cli::add_intel_command(app);
+  auto admin = rasid::cli::add_admin_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "rules") return rules();
       if (sub->get_name() == "convert") return convert();
       if (sub->get_name() == "intel") return intel();
+      if (sub->get_name() == "admin") return admin();
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
