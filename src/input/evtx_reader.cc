@@ -13,6 +13,7 @@
 
 #include "base/assert.h"
 #include "input/detail/evtx_chunk.h"
+#include "input/detail/lines.h"
 
 namespace rasid::input {
 
@@ -151,6 +152,7 @@ class EvtxReader final : public RecordReader {
 }  // namespace
 
 void complete_batch(RecordBatch& batch) {
+  detail::frame_pending_lines(batch);  // JSON lines: see record_reader.cc
   if (batch.pending_chunks.empty()) return;
   RASID_ASSERT(batch.records.empty() && batch.buffer.empty());
   std::vector<detail::EvtxRecordOut> recs;

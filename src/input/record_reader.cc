@@ -1,5 +1,6 @@
 #include "input/record_reader.h"
 
+#include "input/detail/lines.h"
 #include "input/evtx_reader.h"
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <emmintrin.h>
 #include <simdjson.h>
 #include <utility>
 
@@ -23,6 +25,8 @@ void RecordBatch::clear() {
   bytes = 0;
   pending_source.reset();
   pending_chunks.clear();
+  pending_line_bytes = 0;
+  pending_first_line = 0;
 }
 
 namespace {
@@ -40,6 +44,19 @@ constexpr std::size_t kMaxRecord = 256u << 20;
 constexpr char kBom[] = "\xEF\xBB\xBF";
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The record of one JSON line buf[b, e) (newline excluded): the line without surrounding
+// blanks or a leading BOM. False if nothing is left (a blank line is no record).
+bool trim_line(std::string_view buf, std::size_t& b, std::size_t& e) {
+  if (buf.substr(b, 3) == kBom && e - b >= 3) b += 3;
+  while (b < e && is_space(buf[b])) ++b;
+  while (e > b && is_space(buf[e - 1])) --e;
+  return e > b;
+}
+
+std::string too_long_message() {
+  return "record longer than " + std::to_string(kMaxRecord >> 20) + " MiB skipped";
+}
 
 // Bytes the stream scanner must look at, inside a value and inside a string; every other byte
 // is skipped by a table lookup (pretty-printed documents are mostly blanks and string text).
@@ -278,15 +295,16 @@ class Framer {
   void skip_pending(std::vector<InputProblem>& problems) {
     if (mode_ == Mode::kUnknown) mode_ = Mode::kLines;  // a first line this long is no document
     if (!skipping_) {
-      problems.push_back({mode_ == Mode::kLines ? line_ : start_line_,
-                          "record longer than " + std::to_string(kMaxRecord >> 20) +
-                              " MiB skipped"});
+      problems.push_back({mode_ == Mode::kLines ? line_ : start_line_, too_long_message()});
     }
     skipping_ = true;
     if (mode_ == Mode::kLines) pos_ = std::max(pos_, det_);
     start_ = pos_;
   }
   [[nodiscard]] Mode mode() const { return mode_; }
+  // Lines mode: the line of keep_from(), and whether that line is being skipped (too long).
+  [[nodiscard]] std::uint64_t line() const { return line_; }
+  [[nodiscard]] bool skipping() const { return skipping_; }
 
  private:
   // Decides the mode from the first document; false if the buffer does not tell yet.
@@ -376,10 +394,7 @@ class Framer {
   // Emits buf[b, e) without surrounding blanks or a BOM, unless nothing is left.
   static void emit_trimmed(std::string_view buf, std::size_t b, std::size_t e, std::uint64_t line,
                            std::vector<Found>& out) {
-    if (buf.substr(b, 3) == kBom && e - b >= 3) b += 3;
-    while (b < e && is_space(buf[b])) ++b;
-    while (e > b && is_space(buf[e - 1])) --e;
-    if (e > b) out.push_back({b, e - b, line});
+    if (trim_line(buf, b, e)) out.push_back({b, e - b, line});
   }
 
   void scan_stream(std::string_view buf, bool eof, std::vector<Found>& out,
@@ -564,6 +579,7 @@ class StreamReader final : public RecordReader {
     batch.clear();
     batch.sequence = sequence_;
     if (eof_ && carry_.empty()) return false;
+    if (defer_ && framer_.mode() == Framer::Mode::kLines) return next_raw_batch(batch, max_bytes);
     const std::size_t block = std::clamp<std::size_t>(max_bytes, 1, kMaxBlock);
     batch.buffer.assign(carry_);
     carry_.clear();
@@ -611,11 +627,82 @@ class StreamReader final : public RecordReader {
     return !batch.records.empty() || !batch.problems.empty() || !eof_ || batch.bytes > 0;
   }
 
+  void defer_decoding() override { defer_ = true; }
+
   std::uint64_t bytes_read() const override { return src_->consumed(); }
   std::uint64_t size_hint() const override { return size_; }
   const std::string& name() const override { return name_; }
 
  private:
+  // Deferred JSON lines (after the first batch has told the layout): the batch gets whole
+  // lines, cut after the last newline of what was read, and the line number of the first;
+  // complete_batch() frames them. The reader only reads, finds the last newline and counts
+  // newlines (for the next batch's first line): no per-record work.
+  Result<bool> next_raw_batch(RecordBatch& batch, std::size_t max_bytes) {
+    if (!raw_started_) {  // take over from the framer: carry_ starts at its pending line
+      raw_line_ = framer_.line();
+      raw_skipping_ = framer_.skipping();
+      raw_started_ = true;
+    }
+    const std::size_t block = std::clamp<std::size_t>(max_bytes, 1, kMaxBlock);
+    std::string& buf = batch.buffer;
+    buf.assign(carry_);
+    carry_.clear();
+    std::size_t cut = 0;      // bytes of whole lines at the start of buf
+    std::size_t scanned = 0;  // bytes of buf already searched for a newline
+    for (;;) {
+      if (!eof_) {
+        std::size_t old = buf.size();
+        buf.resize(old + block);
+        auto n = src_->read(buf.data() + old, block);
+        if (!n) {
+          buf.clear();
+          eof_ = true;
+          return fail(n.error());
+        }
+        buf.resize(old + *n);
+        if (*n == 0) eof_ = true;
+      }
+      if (raw_skipping_) {  // the line in progress is too long: drop it up to its newline
+        const void* nl = std::memchr(buf.data(), '\n', buf.size());
+        if (nl == nullptr) {
+          buf.clear();
+        } else {
+          buf.erase(0, static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1);
+          ++raw_line_;
+          raw_skipping_ = false;
+        }
+        scanned = cut = 0;
+      }
+      if (!raw_skipping_ && scanned < buf.size()) {
+        const void* last = ::memrchr(buf.data() + scanned, '\n', buf.size() - scanned);
+        if (last != nullptr) cut = static_cast<std::size_t>(static_cast<const char*>(last) - buf.data()) + 1;
+        scanned = buf.size();
+      }
+      if (eof_) {
+        cut = raw_skipping_ ? 0 : buf.size();  // the last line may lack its newline
+        break;
+      }
+      if (cut > 0 && buf.size() >= max_bytes) break;
+      if (cut == 0 && buf.size() > kMaxRecord) {
+        batch.problems.push_back({raw_line_, too_long_message()});
+        raw_skipping_ = true;
+        buf.clear();
+        scanned = 0;
+      }
+    }
+    if (cut < buf.size()) carry_.assign(buf, cut, std::string::npos);
+    buf.resize(cut);
+    batch.pending_first_line = raw_line_;
+    batch.pending_line_bytes = cut;
+    raw_line_ += detail::count_newlines(buf);
+    buf.append(simdjson::SIMDJSON_PADDING, ' ');
+    batch.bytes = src_->consumed() - reported_;
+    reported_ = src_->consumed();
+    ++sequence_;
+    return cut > 0 || !batch.problems.empty() || !eof_ || batch.bytes > 0;
+  }
+
   // Pads the buffer and turns record offsets into views (the buffer no longer moves).
   void finish(RecordBatch& batch) {
     batch.buffer.append(simdjson::SIMDJSON_PADDING, ' ');
@@ -635,9 +722,48 @@ class StreamReader final : public RecordReader {
   std::uint64_t sequence_ = 0;
   std::uint64_t reported_ = 0;  // input bytes accounted to earlier batches
   bool eof_ = false;
+  bool defer_ = false;          // defer_decoding(): JSON lines go out unframed
+  bool raw_started_ = false;    // next_raw_batch took over from the framer
+  bool raw_skipping_ = false;   // the line at the start of carry_ is too long: dropped
+  std::uint64_t raw_line_ = 1;  // line of the first byte of carry_
 };
 
 }  // namespace
+
+namespace detail {
+
+std::uint64_t count_newlines(std::string_view text) noexcept {
+  std::uint64_t count = 0;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  const __m128i nl = _mm_set1_epi8('\n');
+  for (; end - p >= 16; p += 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    count += static_cast<std::uint64_t>(
+        __builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, nl)))));
+  }
+  for (; p < end; ++p) count += *p == '\n';
+  return count;
+}
+
+void frame_pending_lines(RecordBatch& batch) {
+  if (batch.pending_line_bytes == 0) return;
+  const std::string_view buf(batch.buffer.data(), batch.pending_line_bytes);
+  std::uint64_t line = batch.pending_first_line;
+  std::size_t start = 0;
+  while (start < buf.size()) {
+    const void* nl = std::memchr(buf.data() + start, '\n', buf.size() - start);
+    const std::size_t end =
+        nl == nullptr ? buf.size() : static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data());
+    std::size_t b = start, e = end;
+    if (trim_line(buf, b, e)) batch.records.push_back({buf.substr(b, e - b), line});
+    ++line;
+    start = end + 1;
+  }
+  batch.pending_line_bytes = 0;
+}
+
+}  // namespace detail
 
 Result<std::unique_ptr<RecordReader>> RecordReader::open(const std::filesystem::path& path) {
   std::string name = path.string();

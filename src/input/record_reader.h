@@ -63,16 +63,23 @@ struct RecordBatch {
   };
   std::shared_ptr<const ByteSource> pending_source;
   std::vector<PendingChunk> pending_chunks;
+  // JSON lines a deferring reader left unframed: the first `pending_line_bytes` bytes of
+  // `buffer` are whole lines (only the input's last line may lack its newline), the first of
+  // them being line `pending_first_line` of the input. complete_batch() splits them into
+  // records, as the reader would have, on the thread that calls it.
+  std::size_t pending_line_bytes = 0;
+  std::uint64_t pending_first_line = 0;
 
   // Empties the batch for reuse, keeping the buffer's capacity. `input` is the caller's label
   // and is kept, so it can be set once per reader.
   void clear();
 };
 
-// Finishes a batch from a deferring reader: decodes its pending EVTX chunks into records and
-// problems (in chunk order, after the problems already there) and empties the pending list. A
-// no-op for a batch without pending work. Thread-safe (touches only `batch`), so N threads
-// can decode the chunks of one file in parallel; batch order still gives record order.
+// Finishes a batch from a deferring reader: splits its pending JSON lines into records, or
+// decodes its pending EVTX chunks into records and problems (in chunk order, after the
+// problems already there), and empties the pending work. A no-op for a batch without pending
+// work. Thread-safe (touches only `batch`), so N threads can frame and decode the batches of
+// one file in parallel; batch order still gives record order.
 void complete_batch(RecordBatch& batch);
 
 class RecordReader {
@@ -92,9 +99,11 @@ class RecordReader {
   // problems, or nothing at all when the last bytes were blank.
   [[nodiscard]] virtual Result<bool> next_batch(RecordBatch& batch, std::size_t max_bytes) = 0;
 
-  // Asks the reader to leave costly decoding to complete_batch(), to be run on other threads
-  // (the hunt's scanners). Only the EVTX reader has such work (binary XML); for the others
-  // this does nothing, and their batches are complete when next_batch returns.
+  // Asks the reader to leave per-byte work to complete_batch(), to be run on other threads
+  // (the hunt's scanners): EVTX chunks are only located (read and decoded by complete_batch),
+  // JSON lines are handed out as blocks cut after their last newline (split into records by
+  // complete_batch). Pretty-printed documents and arrays are still framed by the reader. The
+  // records, lines and problems are the same as without deferral.
   virtual void defer_decoding() {}
 
   // True if the records are flat JSON objects rasid itself rendered (EVTX): they can be

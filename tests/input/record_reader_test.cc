@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -278,6 +279,111 @@ TEST(RecordReaderTest, StandardInputIsDash) {
   ::dup2(saved, 0);
   ::close(saved);
   EXPECT_EQ(r.records, (Records{{"{\"a\":1}", 1}, {"{\"b\":2}", 2}}));
+}
+
+// Deferred JSON lines: after the first batch (which tells the layout), the reader hands out
+// whole lines unframed, and complete_batch(), run on other threads and in any order, gives
+// the records and lines of a framing reader.
+TEST(RecordReaderTest, DeferredJsonLinesAreFramedByCompleteBatch) {
+  std::string text;
+  Records expected;
+  std::uint64_t line = 1;
+  for (int i = 0; i < 3000; ++i, ++line) {
+    std::string rec = "{\"n\":" + std::to_string(i) + ",\"s\":\"" + std::string(i % 37, 'x') + "\"}";
+    switch (i % 7) {
+      case 0: text += rec + "\r\n"; break;                              // CRLF
+      case 1: text += "\n" + rec + "\n"; ++line; break;                 // an empty line before
+      case 2: text += "  \t" + rec + " \n"; break;                      // blanks around
+      default: text += rec + "\n"; break;
+    }
+    expected.emplace_back(rec, line);
+  }
+  text += "{\"last\":true}";  // no newline at the end
+  expected.emplace_back("{\"last\":true}", line);
+
+  auto reader = RecordReader::from_string(text, "lines");
+  reader->defer_decoding();
+  std::vector<RecordBatch> batches;
+  std::uint64_t bytes = 0;
+  for (;;) {
+    RecordBatch batch;
+    auto more = reader->next_batch(batch, 4096);
+    ASSERT_TRUE(more.has_value());
+    if (!*more) break;
+    EXPECT_EQ(batch.sequence, batches.size());
+    if (!batches.empty()) {
+      // Unframed: whole lines, cut after a newline (only the input's end may lack one).
+      EXPECT_TRUE(batch.records.empty());
+      ASSERT_GT(batch.pending_line_bytes, 0u);
+      EXPECT_GE(batch.pending_first_line, 2u);
+      std::string_view lines(batch.buffer.data(), batch.pending_line_bytes);
+      if (!lines.ends_with("{\"last\":true}")) {
+        EXPECT_EQ(lines.back(), '\n');
+      }
+    }
+    bytes += batch.bytes;
+    batches.push_back(std::move(batch));
+  }
+  ASSERT_GT(batches.size(), 10u);
+  EXPECT_EQ(bytes, text.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = batches.size(); i-- > 0;) {
+    threads.emplace_back([&batches, i] { complete_batch(batches[i]); });
+  }
+  for (auto& t : threads) t.join();
+  Records got;
+  for (auto& b : batches) {
+    EXPECT_EQ(b.pending_line_bytes, 0u);
+    complete_batch(b);  // a second call does nothing
+    for (const auto& r : b.records) {
+      EXPECT_LE(r.text.data() + r.text.size() + 64, b.buffer.data() + b.buffer.size());
+      got.emplace_back(std::string(r.text), r.line);
+    }
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(read_string(text, 4096).records, expected);  // and the same without deferral
+}
+
+// Pretty-printed documents and arrays are still framed by the reader, deferral or not.
+TEST(RecordReaderTest, DeferredPrettyDocumentsAreFramedByTheReader) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "{\n  \"n\": " + std::to_string(i) + "\n}\n";
+  auto reader = RecordReader::from_string(text, "pretty");
+  reader->defer_decoding();
+  RecordBatch batch;
+  std::size_t records = 0;
+  for (;;) {
+    auto more = reader->next_batch(batch, 256);
+    ASSERT_TRUE(more.has_value());
+    if (!*more) break;
+    EXPECT_EQ(batch.pending_line_bytes, 0u);
+    for (const auto& r : batch.records) EXPECT_EQ(r.line, 3 * records++ + 1);
+  }
+  EXPECT_EQ(records, 200u);
+}
+
+// A gzip file and a file on disk take the deferred path too; a line longer than a batch is
+// carried whole into the next one.
+TEST(RecordReaderTest, DeferredGzipAndLongLines) {
+  TempDir dir;
+  std::string big(300 * 1024, 'y');
+  std::string text;
+  for (int i = 0; i < 500; ++i) {
+    text += "{\"i\":" + std::to_string(i) + "}\n";
+    if (i % 100 == 50) text += "{\"big\":\"" + big + "\"}\n";
+  }
+  for (const auto& [name, bytes] : {std::pair<std::string, std::string>{"a.jsonl", text},
+                                    {"a.jsonl.gz", gzip(text)}}) {
+    auto path = dir.write(name, bytes);
+    auto deferred = RecordReader::open(path);
+    auto framed = RecordReader::open(path);
+    ASSERT_TRUE(deferred.has_value() && framed.has_value());
+    auto d = read_all(**deferred, 64 * 1024, /*deferred=*/true);
+    auto f = read_all(**framed, 64 * 1024);
+    EXPECT_EQ(d.records.size(), 505u) << name;
+    EXPECT_EQ(d.records, f.records) << name;
+    EXPECT_EQ((*deferred)->bytes_read(), bytes.size()) << name;
+  }
 }
 
 }  // namespace

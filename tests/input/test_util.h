@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -24,13 +25,19 @@ struct ReadResult {
 };
 
 // Reads every batch of `reader`; checks the padding contract of each record on the way.
-inline ReadResult read_all(RecordReader& reader, std::size_t max_bytes = 1 << 20) {
+// `deferred`: asks the reader to defer its per-byte work (RecordReader::defer_decoding) and
+// completes each batch with complete_batch(), as the hunt's scanner threads do.
+inline ReadResult read_all(RecordReader& reader, std::size_t max_bytes = 1 << 20,
+                           bool deferred = false) {
   ReadResult out;
   RecordBatch batch;
+  if (deferred) reader.defer_decoding();
   for (;;) {
     auto more = reader.next_batch(batch, max_bytes);
     EXPECT_TRUE(more.has_value()) << (more ? "" : more.error().to_string());
     if (!more || !*more) break;
+    if (deferred) complete_batch(batch);
+    EXPECT_EQ(batch.pending_line_bytes, 0u);
     ++out.batches;
     const char* begin = batch.buffer.data();
     const char* end = begin + batch.buffer.size();
@@ -44,9 +51,20 @@ inline ReadResult read_all(RecordReader& reader, std::size_t max_bytes = 1 << 20
   return out;
 }
 
+// Reads `text` framed by the reader, and checks that a deferring reader whose batches are
+// completed by complete_batch() gives the same records, lines and problems.
 inline ReadResult read_string(std::string text, std::size_t max_bytes = 1 << 20) {
+  auto deferring = RecordReader::from_string(text, "test");
+  ReadResult deferred = read_all(*deferring, max_bytes, /*deferred=*/true);
   auto reader = RecordReader::from_string(std::move(text), "test");
-  return read_all(*reader, max_bytes);
+  ReadResult framed = read_all(*reader, max_bytes);
+  EXPECT_EQ(deferred.records, framed.records) << "deferred framing differs, max_bytes " << max_bytes;
+  EXPECT_EQ(deferred.problems.size(), framed.problems.size());
+  for (std::size_t i = 0; i < std::min(deferred.problems.size(), framed.problems.size()); ++i) {
+    EXPECT_EQ(deferred.problems[i].line, framed.problems[i].line);
+    EXPECT_EQ(deferred.problems[i].message, framed.problems[i].message);
+  }
+  return framed;
 }
 
 // gzip-compresses `data` (one member).

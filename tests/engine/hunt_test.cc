@@ -1,0 +1,106 @@
+// run_hunt end to end over JSON-lines files: the scanner threads frame the lines the reader
+// hands out unframed (RecordReader::defer_decoding), so alerts and problems must still carry
+// the right file lines, in input order, at every thread count and batch size.
+
+#include "engine/hunt.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/ruleset.h"
+#include "sigma/loader.h"
+
+namespace rasid::engine {
+namespace {
+
+std::shared_ptr<const Ruleset> one_rule() {
+  const std::string yaml =
+      "title: evil command line\n"
+      "id: 00000000-0000-4000-8000-000000000002\n"
+      "logsource:\n  product: windows\n"
+      "detection:\n  selection:\n    CommandLine|contains: evil\n  condition: selection\n";
+  sigma::Loader loader;
+  std::vector<sigma::Rule> rules;
+  Diagnostics diags;
+  loader.load_text(yaml, "evil.yml", rules, diags);
+  RulesetBuilder builder;
+  builder.add_rules(std::move(rules));
+  auto built = builder.build(diags);
+  EXPECT_TRUE(built.has_value());
+  return built ? *built : nullptr;
+}
+
+struct Expected {
+  std::string text;
+  std::vector<std::uint64_t> hit_lines, bad_lines;
+  std::uint64_t events = 0;
+};
+
+// Lines of every kind: CRLF, blank lines, malformed records, matches, a long line, and a last
+// line without newline (a match, so its line number is checked too).
+Expected make_file(int count) {
+  Expected e;
+  std::uint64_t line = 1;
+  for (int i = 0; i < count; ++i, ++line) {
+    std::string cmd = i % 97 == 5 ? "run evil.exe" : "notepad.exe " + std::to_string(i);
+    std::string rec = "{\"Channel\":\"Security\",\"EventID\":4688,\"CommandLine\":\"" + cmd + "\"}";
+    if (i % 101 == 7) {
+      e.text += "{\"Channel\": \"Security\", \"CommandLine\": \"broken\n";
+      e.bad_lines.push_back(line);
+      continue;
+    }
+    if (i % 13 == 0) {
+      e.text += "\n";
+      ++line;
+    }
+    if (i % 500 == 3) rec.insert(rec.size() - 1, ",\"pad\":\"" + std::string(20000, 'p') + "\"");
+    e.text += rec + (i % 3 == 0 ? "\r\n" : "\n");
+    ++e.events;
+    if (cmd.find("evil") != std::string::npos) e.hit_lines.push_back(line);
+  }
+  e.text += "{\"Channel\":\"Security\",\"CommandLine\":\"last evil\"}";
+  e.hit_lines.push_back(line);
+  ++e.events;
+  return e;
+}
+
+TEST(HuntTest, LinesOfAlertsAndProblemsSurviveDeferredFraming) {
+  auto ruleset = one_rule();
+  ASSERT_TRUE(ruleset);
+  Expected expected = make_file(6000);
+  auto path = std::filesystem::temp_directory_path() /
+              ("rasid_hunt_test_" + std::to_string(::getpid()) + ".jsonl");
+  std::ofstream(path, std::ios::binary) << expected.text;
+  for (unsigned threads : {1u, 3u}) {
+    for (std::size_t batch : {std::size_t{512}, std::size_t{4096}, std::size_t{1} << 20}) {
+      HuntOptions options;
+      options.inputs.push_back({path, input::InputFormat::kJson,
+                                static_cast<std::uint64_t>(expected.text.size())});
+      options.threads = threads;
+      options.batch_bytes = batch;
+      std::vector<std::uint64_t> hit_lines, bad_lines;
+      HuntCallbacks callbacks;
+      callbacks.on_hits = [&](std::vector<Hit>& hits) {
+        for (const auto& h : hits) hit_lines.push_back(h.line);
+      };
+      callbacks.on_issue = [&](const InputIssue& issue) { bad_lines.push_back(issue.line); };
+      HuntStats stats = run_hunt(ruleset, options, callbacks);
+      SCOPED_TRACE("threads " + std::to_string(threads) + ", batch " + std::to_string(batch));
+      EXPECT_EQ(hit_lines, expected.hit_lines);  // in input order too
+      EXPECT_EQ(bad_lines, expected.bad_lines);
+      EXPECT_EQ(stats.events, expected.events);
+      EXPECT_EQ(stats.malformed, expected.bad_lines.size());
+      EXPECT_EQ(stats.bytes, expected.text.size());
+    }
+  }
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace rasid::engine
