@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
 
@@ -16,8 +17,7 @@ Result<std::unique_ptr<Store>> open_store(std::string_view spec, const std::stri
   }
   if (spec.starts_with("sqlite:")) return open_sqlite_store(std::string(spec.substr(7)));
   if (spec.starts_with("postgresql://") || spec.starts_with("postgres://")) {
-    // The PostgreSQL implementation (postgres_store.h) plugs in here.
-    return fail(ErrorCode::kUnsupported, "the PostgreSQL store is not built in yet");
+    return open_postgres_store(std::string(spec));
   }
   return fail(ErrorCode::kInvalidArgument,
               "unknown store '" + std::string(spec) +

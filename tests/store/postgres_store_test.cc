@@ -41,8 +41,8 @@ Result<std::unique_ptr<Store>> open_for_test(const std::string& dir) {
 
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreSuite,
                          ::testing::Values(StoreFactory{"postgres", open_for_test}),
-                         [](const ::testing::TestParamInfo<StoreFactory>& info) {
-                           return info.param.name;
+                         [](const ::testing::TestParamInfo<StoreFactory>& param) {
+                           return param.param.name;
                          });
 
 TEST(PostgresStoreTest, AuditLogRefusesChangesInTheDatabaseToo) {
