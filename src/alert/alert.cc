@@ -136,6 +136,32 @@ nlohmann::ordered_json correlation_json(const CorrelationResult& c) {
   return j;
 }
 
+// "DestinationIp=203.0.113.7  source=feeds/c2.txt  tlp=amber  confidence=80" for the table.
+std::string indicator_summary(const IndicatorMatch& m) {
+  std::string out = fmt::format("{}={}", m.field, m.observed.substr(0, 120));
+  if (m.match != "exact") out += fmt::format("  {} {}", m.match, m.value);
+  out += fmt::format("  source={}", m.source);
+  if (!m.tlp.empty()) out += fmt::format("  tlp={}", m.tlp);
+  if (m.confidence >= 0) out += fmt::format("  confidence={}", m.confidence);
+  return out;
+}
+
+nlohmann::ordered_json indicator_json(const IndicatorMatch& m) {
+  nlohmann::ordered_json j;
+  j["id"] = m.id;
+  j["type"] = m.type;
+  j["value"] = m.value;
+  j["source"] = m.source;
+  j["tlp"] = m.tlp.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.tlp);
+  j["confidence"] = m.confidence < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.confidence);
+  j["match"] = m.match;
+  j["field"] = m.field;
+  j["observed"] = m.observed;
+  j["valid_from"] = m.valid_from.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.valid_from);
+  j["valid_until"] = m.valid_until.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.valid_until);
+  return j;
+}
+
 class TableWriter final : public AlertWriter {
  public:
   TableWriter(std::FILE* out, bool color) : out_(out), color_(color) {}
@@ -156,7 +182,9 @@ class TableWriter final : public AlertWriter {
       fmt::print(out_, "{:<27} {:<20} {:<8} {}", alert.timestamp, computer, level,
                  alert.rule->title);
     }
-    std::string keys = alert.correlation ? correlation_summary(*alert.correlation) : key_fields(alert);
+    std::string keys = alert.correlation ? correlation_summary(*alert.correlation)
+                       : alert.indicator ? indicator_summary(*alert.indicator)
+                                         : key_fields(alert);
     if (!keys.empty()) fmt::print(out_, "  [{}]", keys);
     fmt::print(out_, "\n");
   }
@@ -299,6 +327,7 @@ std::string to_json(const Alert& alert) {
   if (alert.correlation) {
     j["correlation"] = correlation_json(*alert.correlation);
   } else {
+    if (alert.indicator) j["indicator"] = indicator_json(*alert.indicator);
     j["source"] = {{"file", alert.input}, {"line", alert.line}};
     j["event"] = event_json(alert.event);
   }

@@ -30,6 +30,16 @@ struct CorrelationResult {
   bool contributors_truncated = false;
 };
 
+// What an indicator hit matched (docs/alert-format.md): set on indicator alerts only.
+struct IndicatorMatch {
+  std::string id, type, value, source, tlp;  // the indicator (value: the key that matched)
+  int confidence = -1;                       // 0..100, -1: none given
+  std::string match;                         // exact, network, subdomain or pattern
+  std::string field;                         // the event field that matched
+  std::string observed;                      // its value in the event
+  std::string valid_from, valid_until;       // ISO-8601 UTC, "" if none
+};
+
 struct Alert {
   const engine::RuleInfo* rule = nullptr;  // outlives the alert (the Ruleset's, or the hunt's)
   std::string timestamp;                   // event time, ISO-8601 UTC; "" if the event has none
@@ -37,6 +47,7 @@ struct Alert {
   std::uint64_t line = 0;
   input::FlatObject event;                 // every field of the matched event
   std::optional<CorrelationResult> correlation;  // a correlation alert: no input, line, event
+  std::optional<IndicatorMatch> indicator;       // an indicator alert (intel, not a Sigma rule)
 };
 
 // The id an alert is referred to by in correlation alerts: "FILE:LINE:RULE_ID" (the rule's

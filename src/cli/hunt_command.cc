@@ -13,6 +13,7 @@
 #include "alert/detection.h"
 #include "cli/commands.h"
 #include "cli/hunt_correlation.h"
+#include "cli/hunt_intel.h"
 #include "cli/rule_loading.h"
 #include "engine/event_time.h"
 #include "engine/hunt.h"
@@ -42,6 +43,7 @@ struct HuntArgs {
   std::string group = "alerts";
   std::string detection_window = "24h";
   std::vector<std::string> detection_keys;
+  IntelArgs intel;
 };
 
 // "90s", "15m", "24h", "7d" in microseconds; nullopt if not such a duration.
@@ -95,6 +97,10 @@ class Progress {
 int run_hunt_command(const HuntArgs& args) {
   Progress clock(false);
   // Rules.
+  if (args.rules.empty() && args.intel.paths.empty()) {
+    fmt::print(stderr, "error: nothing to hunt with: give --rules, --intel or both\n");
+    return kExitUsage;
+  }
   LoadedRules loaded = load_rules(args.rules, args.placeholders);
   if (loaded.usage_error) {
     for (const auto& d : loaded.diagnostics.items()) fmt::print(stderr, "error: {}\n", d.to_string());
@@ -137,6 +143,30 @@ int run_hunt_command(const HuntArgs& args) {
   engine::RulesetOptions options;
   for (auto name : engine::kTimeFields) options.extra_fields.emplace_back(name);
   options.extra_fields.emplace_back("Computer");
+  // Indicators (docs/intel.md): their fields are extracted even when no rule reads them.
+  std::unique_ptr<HuntIntel> intel;
+  if (!args.intel.paths.empty()) {
+    Diagnostics intel_diags;
+    auto loaded_intel = HuntIntel::load(args.intel, intel_diags);
+    if (!loaded_intel) {
+      fmt::print(stderr, "error: {}\n", loaded_intel.error().message);
+      return kExitUsage;
+    }
+    intel = std::move(*loaded_intel);
+    if (!args.quiet) {
+      std::size_t shown = 0;
+      for (const auto& d : intel_diags.items()) {
+        if (shown++ == args.max_issues) {
+          fmt::print(stderr, "warning: ... {} more indicator problems (run `rasid intel check`)\n",
+                     intel_diags.items().size() - args.max_issues);
+          break;
+        }
+        fmt::print(stderr, "warning: indicator {}: {}\n", d.severity == Severity::kError ? "not loaded" : "note",
+                   d.to_string());
+      }
+    }
+    for (auto& f : intel->fields()) options.extra_fields.push_back(std::move(f));
+  }
   for (const auto& file : args.mappings) options.mapping.add_file(file, loaded.diagnostics);
   std::size_t parsed = loaded.rules.size();
   engine::RulesetBuilder builder(std::move(options));
@@ -173,7 +203,14 @@ int run_hunt_command(const HuntArgs& args) {
     }
   }
   double load_seconds = clock.seconds();
-  if (ruleset->rule_count() == 0) {
+  if (intel) {
+    intel->bind(ruleset->fields());
+    if (intel->indicators().empty() && ruleset->rule_count() == 0) {
+      fmt::print(stderr, "error: no rule and no indicator loaded\n");
+      return kExitUsage;
+    }
+  }
+  if (ruleset->rule_count() == 0 && !intel) {
     fmt::print(stderr, "error: no rule can run ({} loaded, {} failed; inactive: {})\n",
                parsed, loaded.failed + (parsed - ruleset->rule_count() - ruleset->inactive().size()),
                describe_inactive(ruleset->inactive()));
@@ -191,6 +228,7 @@ int run_hunt_command(const HuntArgs& args) {
     fmt::print(stderr, "{}: {}\n", d.severity == Severity::kError ? "error" : "warning", d.to_string());
   }
   hunt.threads = args.threads;
+  if (intel && !intel->indicators().empty()) hunt.make_hook = intel->hook_factory();
   hunt.unordered = args.unordered;
   if (!args.from.empty()) {
     hunt.from = engine::parse_time(args.from);
@@ -246,6 +284,7 @@ int run_hunt_command(const HuntArgs& args) {
   std::map<sigma::Level, std::uint64_t> by_level;
   std::vector<std::uint64_t> by_rule(ruleset->rule_count(), 0);
   std::uint64_t alerts = 0;
+  std::uint64_t intel_alerts = 0;
   std::size_t issues_shown = 0;
   std::uint64_t issues_total = 0;
   std::string padded;
@@ -255,7 +294,13 @@ int run_hunt_command(const HuntArgs& args) {
     progress.clear();
     for (auto& hit : hits) {
       alert::Alert a;
-      a.rule = &ruleset->rule(hit.rule);
+      if (hit.hook) {
+        auto made = intel->make_alert(hit, ruleset->fields());
+        if (!made) continue;  // suppressed by a warninglist: counted for the summary
+        a = std::move(*made);
+      } else {
+        a.rule = &ruleset->rule(hit.rule);
+      }
       if (hit.time) a.timestamp = engine::format_time(*hit.time);
       a.input = hunt.inputs[hit.input].path.string();
       a.line = hit.line;
@@ -263,6 +308,17 @@ int run_hunt_command(const HuntArgs& args) {
       padded.append(64, ' ');  // simdjson reads a few bytes past the end of a document
       if (auto full = decoder.decode_full(std::string_view(padded.data(), hit.record.size()))) {
         a.event = std::move(*full);
+      }
+      if (hit.hook) {
+        if (detections) {
+          detections->add(a, hit.time);
+        } else {
+          writer->write(a);
+        }
+        ++alerts;
+        ++intel_alerts;
+        ++by_level[a.rule->level];
+        continue;
       }
       if (correlation.enabled()) correlation.add(hit.rule, hit.time, a);
       if (!correlation.standalone(hit.rule)) continue;
@@ -344,6 +400,34 @@ int run_hunt_command(const HuntArgs& args) {
       levels += fmt::format("{} {}", by_level[level], sigma::to_string(level));
     }
     fmt::print(stderr, "  alerts   {}{}\n", alerts, levels.empty() ? "" : " (" + levels + ")");
+    if (intel) {
+      const auto& set = intel->indicators();
+      std::string types;
+      for (std::size_t t = 0; t < intel::kIndicatorTypeCount; ++t) {
+        auto n = set.value_count(static_cast<intel::IndicatorType>(t));
+        if (n == 0) continue;
+        if (!types.empty()) types += ", ";
+        types += fmt::format("{} {}", n, intel::to_string(static_cast<intel::IndicatorType>(t)));
+      }
+      if (set.network_count() > 0) types += fmt::format(", {} networks", set.network_count());
+      fmt::print(stderr, "  intel    {} indicators ({}), {} alerts, {} hits suppressed by {} warninglists\n",
+                 set.size(), types.empty() ? "none" : types, intel_alerts, intel->suppressed_total(),
+                 intel->warninglists().list_count());
+      auto suppressed = intel->suppressed();
+      std::size_t shown = 0;
+      for (const auto& s : suppressed) {
+        if (shown++ == 20) {
+          fmt::print(stderr, "           ... {} more suppressed values\n", suppressed.size() - 20);
+          break;
+        }
+        fmt::print(stderr, "  {:>8}  suppressed: {} (indicator {}) on warninglist \"{}\"\n", s.count, s.value,
+                   s.indicator_id, s.list);
+      }
+      if (intel->pattern_errors() > 0) {
+        fmt::print(stderr, "           {} STIX pattern evaluations failed (data errors or step limit)\n",
+                   intel->pattern_errors());
+      }
+    }
     if (detections) {
       fmt::print(stderr, "  detections  {} (alerts of one rule on one host{} within {} count once)\n",
                  detection_count, args.detection_keys.empty() ? "" : " with the same key",
@@ -389,7 +473,21 @@ std::function<int()> add_hunt_command(CLI::App& app) {
       "Alerts go to standard output; progress, problems and a summary go to standard error.");
   hunt->add_option("inputs", args->inputs,
                    "Log files or folders (.evtx, JSON, gzip); - for standard input (default)");
-  hunt->add_option("-r,--rules", args->rules, "Sigma rule files or folders")->required();
+  hunt->add_option("-r,--rules", args->rules, "Sigma rule files or folders (required unless --intel is given)");
+  hunt->add_option("--intel", args->intel.paths,
+                   "Indicator feeds: files or folders (plain lists, CSV, MISP JSON/CSV/feeds, STIX 2.1 "
+                   "bundles; FORMAT:PATH forces a format). Each hit is an alert of its own kind "
+                   "(docs/intel.md)");
+  hunt->add_option("--warninglists", args->intel.warninglists,
+                   "Folder of MISP warninglists: hits on listed values are suppressed, counted and "
+                   "listed in the summary");
+  hunt->add_option("--intel-fields", args->intel.fields_file,
+                   "YAML field map (ip/host/url/hash/email: [fields]) replacing those kinds' default fields");
+  hunt->add_option("--intel-field", args->intel.field_flags,
+                   "KIND=FIELD: also read FIELD as KIND (ip, host, url, hash, email)");
+  hunt->add_option("--intel-csv", args->intel.csv_spec,
+                   "Column spec of CSV feeds, e.g. value=2,type=1,id=0,header=1,delimiter=;");
+  hunt->add_flag("--misp-all", args->intel.misp_all, "Also load MISP attributes whose to_ids is false");
   hunt->add_option("-m,--mapping", args->mappings,
                    "Extra logsource mapping file(s) that add to or override the built-in Windows mapping");
   hunt->add_option("--placeholders", args->placeholders,

@@ -47,7 +47,8 @@ std::optional<std::int64_t> event_time(const event::Event& event,
 
 void scan_batch(const Work& work, Scanner& scanner, input::JsonDecoder& decoder,
                 event::Event& event, const std::vector<event::FieldId>& times,
-                const HuntOptions& options, std::vector<RuleIndex>& matches, Done& done) {
+                const HuntOptions& options, std::vector<RuleIndex>& matches, EventHook* hook,
+                std::vector<HookMatch>& hook_matches, Done& done) {
   const auto& table = scanner.ruleset().fields();
   const std::uint32_t input = work.batch.input;
   done.bytes = work.batch.bytes;
@@ -75,7 +76,14 @@ void scan_batch(const Work& work, Scanner& scanner, input::JsonDecoder& decoder,
     matches.clear();
     scanner.scan(event, matches);
     for (RuleIndex rule : matches) {
-      done.hits.push_back(Hit{rule, input, record.line, std::string(record.text), time});
+      done.hits.push_back(Hit{rule, input, record.line, std::string(record.text), time, std::nullopt});
+    }
+    if (hook != nullptr) {
+      hook_matches.clear();
+      hook->inspect(event, time, hook_matches);
+      for (auto& m : hook_matches) {
+        done.hits.push_back(Hit{0, input, record.line, std::string(record.text), time, std::move(m)});
+      }
     }
   }
 }
@@ -141,11 +149,13 @@ HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& op
       event::Event event;
       std::vector<event::FieldId> times = time_fields(ruleset->fields());
       std::vector<RuleIndex> matches;
+      std::unique_ptr<EventHook> hook = options.make_hook ? options.make_hook() : nullptr;
+      std::vector<HookMatch> hook_matches;
       Work work;
       while (queue.pop(work)) {
         Done done;
         input::complete_batch(work.batch);
-        scan_batch(work, scanner, decoder, event, times, options, matches, done);
+        scan_batch(work, scanner, decoder, event, times, options, matches, hook.get(), hook_matches, done);
         board.put(work.sequence, std::move(done));
       }
     });

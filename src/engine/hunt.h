@@ -17,9 +17,28 @@
 #include <vector>
 
 #include "engine/ruleset.h"
+#include "event/event.h"
 #include "input/discovery.h"
 
 namespace rasid::engine {
+
+// A match made by an EventHook rather than by a rule (an indicator hit, cli/hunt_intel).
+struct HookMatch {
+  std::uint64_t id = 0;       // hook-defined
+  std::uint32_t detail = 0;   // hook-defined
+  event::FieldId field = 0;   // the event field whose value matched
+  std::string value;          // that value as the event had it
+};
+
+// Extra per-event matching run on the scanner threads after the rules, on every event the
+// rules see (inside --from/--to). One instance per thread (HuntOptions::make_hook).
+class EventHook {
+ public:
+  virtual ~EventHook() = default;
+  // Appends this event's matches to `out`. Never throws.
+  virtual void inspect(const event::Event& event, std::optional<std::int64_t> time,
+                       std::vector<HookMatch>& out) noexcept = 0;
+};
 
 // One rule match on one record, with what an alert needs to be written later.
 struct Hit {
@@ -28,6 +47,7 @@ struct Hit {
   std::uint64_t line = 0;
   std::string record;        // the raw record text
   std::optional<std::int64_t> time;  // event time (microseconds since epoch), if found
+  std::optional<HookMatch> hook;     // set: an EventHook's match (`rule` is then unused)
 };
 
 // A record or framing problem: file, line and message.
@@ -43,6 +63,8 @@ struct HuntOptions {
   std::optional<std::int64_t> from, to;    // event-time window, microseconds, inclusive
   std::size_t batch_bytes = 1 << 20;       // records per batch: ~1 MiB keeps queues short
   bool unordered = false;                  // hand results over as batches finish
+  // Optional: makes each scanner thread's EventHook (its hits follow the event's rule hits).
+  std::function<std::unique_ptr<EventHook>()> make_hook;
 };
 
 struct HuntStats {

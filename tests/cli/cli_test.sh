@@ -290,6 +290,59 @@ PY
     expect_status 2 "$rasid" hunt demo/logs --rules demo/rules --group detections --detection-window 3x
     grep -q 'detection-window' "$tmp/err" || fail "bad window not named"
     ;;
+  intel_hunt)
+    # Indicators from a plain list matched in the demo logs: a SHA256 in a Sysmon Hashes
+    # string, a CIDR (longest prefix), a domain with its subdomains, an exact IP.
+    printf '# demo feed\n203.0.113.0/24\n52.98.207.2\n*.office365.com\nD6BC5A0A45F9160CF2EE398296A845EECA7CA7AB85BDC53EC77A969C3E6905DA\nnot-an-indicator!\n' >"$tmp/feed.txt"
+    expect_status 0 "$rasid" hunt demo/logs --intel "$tmp/feed.txt" --format jsonl --threads 1
+    cp "$tmp/out" "$tmp/one"; cp "$tmp/err" "$tmp/one.err"
+    grep -q "feed.txt:6: not an indicator" "$tmp/one.err" || fail "bad feed line not reported with file:line"
+    "$rasid" hunt demo/logs --intel "$tmp/feed.txt" --format jsonl --threads 4 -q >"$tmp/four" || fail "4 threads"
+    cmp -s "$tmp/one" "$tmp/four" || fail "indicator alerts differ between 1 and 4 threads"
+    python3 - "$tmp/one" demo/logs <<'PY' || fail "indicator alerts are not the expected ones"
+import gzip, json, os, sys
+alerts = [json.loads(l) for l in open(sys.argv[1])]
+keys = {"id", "type", "value", "source", "tlp", "confidence", "match", "field", "observed", "valid_from", "valid_until"}
+assert alerts and all(set(a["indicator"]) == keys for a in alerts), "indicator keys"
+# Independent count: events whose IP fields hold 203.0.113.x (the CIDR) or 52.98.207.2.
+events = []
+for name in sorted(os.listdir(sys.argv[2])):
+    path = os.path.join(sys.argv[2], name)
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt") as f:
+        events += [json.loads(l) for l in f if l.strip()]
+ip_fields = ["DestinationIp", "SourceIp", "IpAddress"]
+want_net = sum(1 for e in events for f in ip_fields if str(e.get(f, "")).startswith("203.0.113."))
+want_ip = sum(1 for e in events for f in ip_fields if e.get(f) == "52.98.207.2")
+want_dom = sum(1 for e in events for f in ["QueryName", "DestinationHostname"] if str(e.get(f, "")).lower().endswith(".office365.com"))
+want_hash = sum(1 for e in events if "D6BC5A0A45F9160CF2EE398296A845EECA7CA7AB85BDC53EC77A969C3E6905DA" in str(e.get("Hashes", "")))
+by = lambda m, t: [a for a in alerts if a["indicator"]["match"] == m and a["indicator"]["type"] == t]
+net, ip, dom, sha = by("network", "ipv4-addr"), by("exact", "ipv4-addr"), by("subdomain", "domain-name"), by("exact", "sha256")
+print(len(net), want_net, len(ip), want_ip, len(dom), want_dom, len(sha), want_hash)
+assert len(net) == want_net > 0 and all(a["indicator"]["value"] == "203.0.113.0/24" for a in net)
+assert len(ip) == want_ip > 0 and len(dom) == want_dom > 0 and len(sha) == want_hash > 0
+assert all(a["indicator"]["field"] == "Hashes" and a["indicator"]["value"] == "d6bc5a0a45f9160cf2ee398296a845eeca7ca7ab85bdc53ec77a969c3e6905da" for a in sha)
+assert all(a["indicator"]["value"] == "office365.com" and a["indicator"]["observed"].lower().endswith(".office365.com") for a in dom)
+assert len(alerts) == want_net + want_ip + want_dom + want_hash
+assert all(a["rule_id"].endswith("feed.txt:%d" % {"203.0.113.0/24": 2, "52.98.207.2": 3, "office365.com": 4}.get(a["indicator"]["value"], 5)) for a in alerts)
+PY
+    # Warninglists suppress known-benign values: counted and listed, never dropped silently.
+    expect_status 0 "$rasid" hunt demo/logs --intel "$tmp/feed.txt" --format jsonl --warninglists "$shared/intel/misp-warninglists/lists"
+    suppressed=$(sed -n 's/.* \([0-9]*\) hits suppressed by .*/\1/p' "$tmp/err")
+    [ -n "$suppressed" ] && [ "$suppressed" -gt 0 ] || fail "no suppressed hits in the summary"
+    [ $(( $(wc -l <"$tmp/one") - $(wc -l <"$tmp/out") )) = "$suppressed" ] || fail "suppressed count does not account for the missing alerts"
+    grep -q 'suppressed: 203.0.113.0/24 (indicator .*feed.txt:2) on warninglist' "$tmp/err" || fail "suppressed value not listed"
+    # Rules and indicators in the same output; the table names the field that matched.
+    expect_status 0 "$rasid" hunt demo/logs --rules demo/rules --intel "$tmp/feed.txt" --no-color
+    grep -q 'Indicator match: sha256 .*Hashes=' "$tmp/out" || fail "no indicator alert in the table"
+    grep -q 'Certutil' "$tmp/out" || fail "rule alerts missing next to indicator alerts"
+    # intel check: counts by type, the bad line, exit 1.
+    expect_status 1 "$rasid" intel check "$tmp/feed.txt"
+    grep -q 'feed.txt:6' "$tmp/out" || fail "intel check does not name the bad line"
+    grep -q '1  sha256' "$tmp/out" || fail "intel check has no count by type"
+    expect_status 0 "$rasid" intel check "$shared/intel/misp-feed-sample"
+    expect_status 2 "$rasid" hunt demo/logs
+    ;;
   *)
     fail "unknown case $case_name"
     ;;
