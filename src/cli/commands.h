@@ -23,5 +23,7 @@ std::function<int()> add_convert_command(CLI::App& app);
 std::function<int()> add_intel_command(CLI::App& app);
 // Registers `admin` (authorities and tokens of the hub's store).
 std::function<int()> add_admin_command(CLI::App& app);
+// Registers `report` (the periodic threat assessment from the hub's store).
+std::function<int()> add_report_command(CLI::App& app);
 
 }  // namespace rasid::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   auto convert = rasid::cli::add_convert_command(app);
   auto intel = rasid::cli::add_intel_command(app);
   auto admin = rasid::cli::add_admin_command(app);
+  auto report = rasid::cli::add_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "convert") return convert();
       if (sub->get_name() == "intel") return intel();
       if (sub->get_name() == "admin") return admin();
+      if (sub->get_name() == "report") return report();
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
