@@ -18,7 +18,11 @@ std::string esc(std::string_view text) { return xml_escape(text); }
 std::string str(const Json& value) {
   if (value.is_null()) return "n/a";
   if (value.is_string()) return value.get<std::string>();
-  if (value.is_number_float()) return fmt::format("{:.2f}", value.get<double>());
+  if (value.is_number_float()) {
+    const double v = value.get<double>();
+    return v == static_cast<double>(static_cast<long long>(v)) ? fmt::format("{}", static_cast<long long>(v))
+                                                               : fmt::format("{:.2f}", v);
+  }
   return value.dump();
 }
 
@@ -43,7 +47,7 @@ th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .judgements li{margin:6px 0}.note{color:#556;font-size:12px}
 svg.chart{display:block;margin:8px 0;font-size:11px;overflow:visible}
 .chart-title{font-weight:bold;font-size:13px}.grid{stroke:#e3e6ea}.tick{fill:#556}
-.line{stroke-width:2}.series-0{stroke:#1f5fa8;fill:#1f5fa8}.series-1{stroke:#9aa5b1;fill:#9aa5b1}
+path.line{stroke-width:2;fill:none}.series-0{stroke:#1f5fa8;fill:#1f5fa8}.series-1{stroke:#9aa5b1;fill:#9aa5b1}
 .series-2{stroke:#d1731b;fill:#d1731b}path.series-1{stroke-dasharray:5 3}
 .bar.current{fill:#1f5fa8}.bar.previous{fill:#9aa5b1}
 .level-critical{fill:#7b1010}.level-high{fill:#d0342c}.level-medium{fill:#f0a030}.level-low{fill:#7fb3d5}.level-informational{fill:#c8d0d8}
