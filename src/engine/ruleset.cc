@@ -362,20 +362,23 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
       for (std::uint32_t a : *t) used[a] = 1;
     }
     for (auto& cv : compiled.variants) detail::assign_deciding_atoms(cv, atoms, used);
-    auto prefilter = detail::Prefilter::build(std::move(atoms), triggers, fields.size());
-    if (!prefilter) return fail(prefilter.error());
-    compiled.prefilter = std::move(*prefilter);
-    const auto& filtered = compiled.prefilter->filtered;
     compiled.variant_groups.resize(compiled.variants.size());
     std::vector<std::string> channels;
     for (const auto& [channel, list] : compiled.by_channel) channels.push_back(channel);
     std::sort(channels.begin(), channels.end());  // deterministic group ids
     for (const auto& channel : channels) {
-      auto group = static_cast<std::uint32_t>(compiled.group_unfiltered.size());
+      auto group = static_cast<std::uint32_t>(compiled.channel_group.size());
       compiled.channel_group.emplace(channel, group);
-      compiled.group_unfiltered.emplace_back();
-      for (std::uint32_t v : compiled.by_channel[channel]) {
-        compiled.variant_groups[v].push_back(group);
+      for (std::uint32_t v : compiled.by_channel[channel]) compiled.variant_groups[v].push_back(group);
+    }
+    auto prefilter = detail::Prefilter::build(std::move(atoms), triggers, fields.size(),
+                                              compiled.variant_groups, channels.size());
+    if (!prefilter) return fail(prefilter.error());
+    compiled.prefilter = std::move(*prefilter);
+    const auto& filtered = compiled.prefilter->filtered;
+    compiled.group_unfiltered.resize(channels.size());
+    for (std::uint32_t group = 0; group < channels.size(); ++group) {
+      for (std::uint32_t v : compiled.by_channel[channels[group]]) {
         if (!filtered[v]) compiled.group_unfiltered[group].push_back(v);
       }
     }

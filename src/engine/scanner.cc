@@ -378,6 +378,20 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
   // Field matchers over the values of fields with atoms, then the keyword database over every
   // value.
   const bool filtering = s.filtering;
+  // The event's channel: its dispatch group, and which keyword atoms to look for.
+  const std::string* channel_key = nullptr;
+  if (const event::Value* channel = event.first(compiled.channel_field);
+      channel != nullptr && !channel->is_null()) {
+    s.channel.assign(channel->folded);
+    channel_key = &s.channel;
+  }
+  constexpr std::uint32_t kNoGroup = 0xffffffffu;
+  std::uint32_t group = kNoGroup;
+  if (filtering && channel_key != nullptr) {
+    if (auto it = compiled.channel_group.find(*channel_key); it != compiled.channel_group.end()) {
+      group = it->second;
+    }
+  }
   if (filtering) {
     for (std::uint32_t v : s.touched) s.triggered[v] = 0;
     s.touched.clear();
@@ -413,18 +427,23 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
                 s.hs.get(), on_field_atom, &s);
       }
     });
-    if (pf.keyword_database) {
+    const std::int32_t keyword_db =
+        pf.keyword_database_of.empty()
+            ? -1
+            : pf.keyword_database_of[group == kNoGroup ? pf.keyword_database_of.size() - 1 : group];
+    if (keyword_db >= 0) {
       // One block scan over every value joined with NUL bytes: far cheaper than a vectored
       // scan of the ~20 short values of an event (per-buffer cost). A keyword found across a
       // separator would only make a candidate.
+      const hs_database_t* database = pf.keyword_databases[static_cast<std::size_t>(keyword_db)].get();
       s.joined.clear();
       for (std::string_view k : event.keywords()) {  // raw: the database is caseless
         s.joined.append(k);
         s.joined.push_back('\0');
       }
       if (!s.joined.empty()) {
-        hs_scan(pf.keyword_database.get(), s.joined.data(), static_cast<unsigned>(s.joined.size()),
-                0, s.hs.get(), on_keyword_atom, &s);
+        hs_scan(database, s.joined.data(), static_cast<unsigned>(s.joined.size()), 0, s.hs.get(),
+                on_keyword_atom, &s);
       }
     }
   }
@@ -433,20 +452,7 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
     const detail::CompiledVariant& variant = compiled.variants[v];
     if (detail::evaluate_variant(variant, event, s.cache, hits)) s.found.push_back(variant.rule);
   };
-  const std::string* channel_key = nullptr;
-  if (const event::Value* channel = event.first(compiled.channel_field);
-      channel != nullptr && !channel->is_null()) {
-    s.channel.assign(channel->folded);
-    channel_key = &s.channel;
-  }
   if (filtering) {
-    constexpr std::uint32_t kNoGroup = 0xffffffffu;
-    std::uint32_t group = kNoGroup;
-    if (channel_key != nullptr) {
-      if (auto it = compiled.channel_group.find(*channel_key); it != compiled.channel_group.end()) {
-        group = it->second;
-      }
-    }
     for (std::uint32_t v : compiled.always_unfiltered) evaluate(v);
     if (group != kNoGroup) {
       for (std::uint32_t v : compiled.group_unfiltered[group]) evaluate(v);

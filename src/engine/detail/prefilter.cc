@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -447,9 +448,9 @@ Result<HsDatabase> compile_literals(const std::vector<std::string_view>& literal
 
 }  // namespace
 
-Result<std::unique_ptr<Prefilter>> Prefilter::build(AtomTable table,
-                                                    const std::vector<TriggerSet>& triggers,
-                                                    std::size_t field_count) {
+Result<std::unique_ptr<Prefilter>> Prefilter::build(
+    AtomTable table, const std::vector<TriggerSet>& triggers, std::size_t field_count,
+    const std::vector<std::vector<std::uint32_t>>& variant_groups, std::size_t group_count) {
   auto prefilter = std::make_unique<Prefilter>();
   Prefilter& pf = *prefilter;
   pf.atoms = table.release();
@@ -465,13 +466,20 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(AtomTable table,
   // rule order, so equal input gives equal databases).
   pf.field_matcher.assign(field_count, -1);
   std::vector<std::unordered_map<std::string_view, std::uint32_t>> pattern_ids;
-  std::vector<std::string_view> keyword_literals;
+  // Keyword atoms per channel group (the last one: events of no group), in atom order.
+  std::vector<std::vector<std::uint32_t>> group_keywords(group_count + 1);
   for (std::uint32_t id = 0; id < pf.atoms.size(); ++id) {
     if (pf.atom_variants[id].empty()) continue;
     const Atom& atom = pf.atoms[id];
     if (atom.field == event::kNoField) {
-      keyword_literals.push_back(atom.literal);
       pf.keyword_atoms.push_back(id);
+      for (std::uint32_t v : pf.atom_variants[id]) {
+        if (v >= variant_groups.size() || variant_groups[v].empty()) {
+          for (auto& list : group_keywords) list.push_back(id);
+        } else {
+          for (std::uint32_t g : variant_groups[v]) group_keywords[g].push_back(id);
+        }
+      }
       continue;
     }
     std::int32_t& index = pf.field_matcher[atom.field];
@@ -543,18 +551,35 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(AtomTable table,
     m.database = std::move(*db);
     if (status = grow_scratch(m.database); !status) break;
   }
-  if (status && !keyword_literals.empty()) {
-    std::vector<unsigned> ids(pf.keyword_atoms.begin(), pf.keyword_atoms.end());
+  // One keyword database per distinct atom set: most groups only meet the keyword rules that
+  // name no channel, and share one database.
+  pf.keyword_database_of.assign(group_count + 1, -1);
+  std::map<std::vector<std::uint32_t>, std::int32_t> keyword_sets;
+  for (std::size_t g = 0; status && g < group_keywords.size(); ++g) {
+    auto& ids = group_keywords[g];
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (ids.empty()) continue;
+    if (auto it = keyword_sets.find(ids); it != keyword_sets.end()) {
+      pf.keyword_database_of[g] = it->second;
+      continue;
+    }
+    std::vector<std::string_view> literals;
+    for (std::uint32_t id : ids) literals.push_back(pf.atoms[id].literal);
+    std::vector<unsigned> keyword_ids(ids.begin(), ids.end());
     // Caseless (ASCII, like our folding) so that the values need no folding for the scan:
     // most events never have their keyword list folded.
     std::vector<unsigned> flags(ids.size(), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS);
-    auto db = compile_literals(keyword_literals, ids, flags, HS_MODE_BLOCK);
-    if (db) {
-      pf.keyword_database = std::move(*db);
-      status = grow_scratch(pf.keyword_database);
-    } else {
+    auto db = compile_literals(literals, keyword_ids, flags, HS_MODE_BLOCK);
+    if (!db) {
       status = fail(db.error());
+      break;
     }
+    const auto index = static_cast<std::int32_t>(pf.keyword_databases.size());
+    pf.keyword_databases.push_back(std::move(*db));
+    status = grow_scratch(pf.keyword_databases.back());
+    keyword_sets.emplace(ids, index);
+    pf.keyword_database_of[g] = index;
   }
   if (!status) {
     if (scratch != nullptr) hs_free_scratch(scratch);

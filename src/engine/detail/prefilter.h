@@ -128,17 +128,26 @@ struct Prefilter {
   std::vector<Atom> atoms;                                // atom id -> atom
   std::vector<std::int32_t> field_matcher;                // FieldId -> index, -1 = none
   std::vector<FieldMatcher> matchers;
-  HsDatabase keyword_database;                            // vectored; null if no keyword atom
-  std::vector<std::uint32_t> keyword_atoms;               // keyword pattern id -> atom
+  // Keyword atoms (pattern id = atom id), one caseless database per set of channel groups
+  // that look for the same atoms: an event's keyword values are only scanned for the atoms of
+  // variants its channel group can evaluate (keyword atoms decide no predicate, they only
+  // trigger variants). keyword_database_of[g] for channel group g, and at index group_count
+  // for events of no group: an index into keyword_databases, or -1 (nothing to look for).
+  std::vector<HsDatabase> keyword_databases;
+  std::vector<std::int32_t> keyword_database_of;
+  std::vector<std::uint32_t> keyword_atoms;               // every keyword atom compiled
   HsScratch prototype;
   std::vector<std::vector<std::uint32_t>> atom_variants;  // atom id -> variants it triggers
   std::vector<std::uint8_t> filtered;                     // per variant: has a trigger set
 
   // Compiles the atoms of `table` that some trigger set of `triggers` (one per variant) holds,
-  // for events of `field_count` fields. The result must stay where it is (matchers hold views
-  // into `atoms`): it is only handed out behind the returned pointer.
+  // for events of `field_count` fields. `variant_groups` (per variant: the channel groups
+  // that evaluate it, empty = every event) and `group_count` place keyword atoms. The result
+  // must stay where it is (matchers hold views into `atoms`): it is only handed out behind
+  // the returned pointer.
   [[nodiscard]] static Result<std::unique_ptr<Prefilter>> build(
-      AtomTable table, const std::vector<TriggerSet>& triggers, std::size_t field_count);
+      AtomTable table, const std::vector<TriggerSet>& triggers, std::size_t field_count,
+      const std::vector<std::vector<std::uint32_t>>& variant_groups, std::size_t group_count);
 };
 
 }  // namespace rasid::engine::detail
