@@ -25,5 +25,7 @@ std::function<int()> add_intel_command(CLI::App& app);
 std::function<int()> add_admin_command(CLI::App& app);
 // Registers `report` (the periodic threat assessment from the hub's store).
 std::function<int()> add_report_command(CLI::App& app);
+// Registers `serve` (the hub's HTTP(S) API).
+std::function<int()> add_serve_command(CLI::App& app);
 
 }  // namespace rasid::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   auto intel = rasid::cli::add_intel_command(app);
   auto admin = rasid::cli::add_admin_command(app);
   auto report = rasid::cli::add_report_command(app);
+  auto serve = rasid::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "intel") return intel();
       if (sub->get_name() == "admin") return admin();
       if (sub->get_name() == "report") return report();
+      if (sub->get_name() == "serve") return serve();
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

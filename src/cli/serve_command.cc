@@ -1,0 +1,118 @@
+// `rasid serve`: run the hub (docs/hub.md). Opens the store, serves the API until SIGTERM or
+// SIGINT, then stops accepting, lets requests in flight finish (each ingest commits before it
+// answers) and closes the store.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "hub/server.h"
+#include "store/store.h"
+
+namespace rasid::cli {
+namespace {
+
+struct ServeOptions {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8443";
+  std::string store_spec;
+  std::string tls_cert;
+  std::string tls_key;
+  bool insecure_http = false;
+};
+
+int run_serve(const ServeOptions& o) {
+  // Logs: one line per event, key=value (logfmt), UTC timestamps, on standard error.
+  auto logger = spdlog::stderr_logger_mt("rasid");
+  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%fZ level=%l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+
+  auto listen = hub::parse_listen(o.listen);
+  if (!listen) {
+    fmt::print(stderr, "error: --listen: {}\n", listen.error().message);
+    return kExitUsage;
+  }
+  hub::ServerOptions options;
+  options.host = listen->first;
+  options.port = listen->second;
+  options.tls_cert = o.tls_cert;
+  options.tls_key = o.tls_key;
+  options.insecure_http = o.insecure_http;
+
+  // Block the stop signals before any thread starts, so only the waiter below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the hub
+
+  // Check the options before touching the store, so a refused configuration creates nothing.
+  if (auto s = hub::check_options(options); !s) {
+    fmt::print(stderr, "error: {}\n", s.error().message);
+    return kExitUsage;
+  }
+  auto store = store::open_store(o.store_spec, o.data_dir);
+  if (!store) {
+    fmt::print(stderr, "error: {}\n", store.error().to_string());
+    return kExitUsage;
+  }
+  auto server = hub::Server::create(options, **store);
+  if (!server) {
+    fmt::print(stderr, "error: {}\n", server.error().message);
+    return kExitUsage;
+  }
+  auto port = (*server)->bind();
+  if (!port) {
+    fmt::print(stderr, "error: {}\n", port.error().message);
+    return kExitUsage;
+  }
+  spdlog::info("event=listening address={}:{} tls={} store={}", options.host, *port,
+               options.tls_cert.empty() ? "off" : "on", o.store_spec.empty() ? "sqlite" : o.store_spec.substr(0, 10));
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig == 0) return;
+    spdlog::info("event=stopping signal={}", sig);
+    (*server)->stop();
+  });
+  auto ran = (*server)->run();
+  // run() also returns on its own if listening fails; wake the waiter so it can be joined.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  server->reset();
+  store->reset();
+  if (!ran) {
+    spdlog::error("event=stopped error={}", ran.error().message);
+    return kExitUsage;
+  }
+  spdlog::info("event=stopped");
+  return kExitOk;
+}
+
+}  // namespace
+
+std::function<int()> add_serve_command(CLI::App& app) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* serve = app.add_subcommand("serve", "Run the hub: ingest alerts from authorities, serve the API (docs/hub.md)");
+  serve->add_option("--data", options->data_dir, "Data folder (SQLite store hub.db lives here)")->required();
+  serve->add_option("--listen", options->listen, "ADDR:PORT to listen on (default 127.0.0.1:8443)");
+  serve->add_option("--store", options->store_spec,
+                    "Store: sqlite (default, DATA/hub.db), sqlite:PATH or postgresql://...");
+  serve->add_option("--tls-cert", options->tls_cert, "TLS certificate chain (PEM)");
+  serve->add_option("--tls-key", options->tls_key, "TLS private key (PEM)");
+  serve->add_flag("--insecure-http", options->insecure_http,
+                  "Serve plain HTTP (refused unless the listen address is loopback)");
+  return [options] { return run_serve(*options); };
+}
+
+}  // namespace rasid::cli

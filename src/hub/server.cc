@@ -1,0 +1,458 @@
+#include "hub/server.h"
+
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <charconv>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "hub/alert_batch.h"
+#include "hub/metrics.h"
+#include "hub/token.h"
+
+namespace rasid::hub {
+namespace {
+
+using nlohmann::json;
+using store::Role;
+
+std::string json_string(std::string_view s) {
+  return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void send_json(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+void send_error(httplib::Response& res, int status, std::string_view message) {
+  send_json(res, status, "{\"error\":" + json_string(message) + "}");
+}
+
+// Values of a query parameter given repeated and/or comma-separated: ?level=high&level=low,medium
+std::vector<std::string> list_param(const httplib::Request& req, const char* key) {
+  std::vector<std::string> out;
+  std::size_t n = req.get_param_value_count(key);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string v = req.get_param_value(key, i);
+    std::size_t at = 0;
+    while (at <= v.size()) {
+      std::size_t comma = v.find(',', at);
+      if (comma == std::string::npos) comma = v.size();
+      if (comma > at) out.push_back(v.substr(at, comma - at));
+      at = comma + 1;
+    }
+  }
+  return out;
+}
+
+std::optional<std::int64_t> to_int(std::string_view s) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+bool is_loopback(std::string_view host) {
+  if (host == "localhost" || host == "::1") return true;
+  in_addr v4{};
+  std::string h(host);
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return false;
+}
+
+Result<std::pair<std::string, int>> parse_listen(std::string_view text) {
+  std::string host;
+  std::string_view port_text;
+  if (text.starts_with("[")) {
+    std::size_t close = text.find("]:");
+    if (close == std::string_view::npos)
+      return fail(ErrorCode::kInvalidArgument, "bad listen address '" + std::string(text) + "': expected [ADDR]:PORT");
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+      return fail(ErrorCode::kInvalidArgument, "bad listen address '" + std::string(text) + "': expected ADDR:PORT");
+    host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (host.empty()) host = "127.0.0.1";
+  auto port = to_int(port_text);
+  if (!port || *port < 0 || *port > 65535)
+    return fail(ErrorCode::kInvalidArgument, "bad port in '" + std::string(text) + "'");
+  return std::make_pair(host, static_cast<int>(*port));
+}
+
+struct Server::Impl {
+  ServerOptions options;
+  store::Store& store;
+  std::unique_ptr<httplib::Server> http;
+  Metrics metrics;
+
+  Impl(ServerOptions o, store::Store& s) : options(std::move(o)), store(s) {}
+
+  using ApiHandler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
+
+  // Times, counts, logs and guards every route; `roles` empty = no token needed.
+  httplib::Server::Handler wrap(std::string route, std::vector<Role> roles, bool authenticated, ApiHandler handler) {
+    return [this, route = std::move(route), roles = std::move(roles), authenticated, handler = std::move(handler)](
+               const httplib::Request& req, httplib::Response& res) {
+      auto start = std::chrono::steady_clock::now();
+      std::string who = "-", authority = "-";
+      try {
+        Caller caller;
+        bool allowed = true;
+        if (authenticated) {
+          std::string header = req.get_header_value("Authorization");
+          std::string_view bearer = header;
+          bool has_bearer = bearer.starts_with("Bearer ");
+          if (has_bearer) bearer.remove_prefix(7);
+          auto auth = has_bearer ? authenticate(store, bearer, store::now_micros())
+                                 : Result<Caller>(fail(ErrorCode::kNotFound, "no bearer token"));
+          if (!auth) {
+            allowed = false;
+            if (auth.error().code == ErrorCode::kIo) {
+              metrics.add_store_error();
+              spdlog::error("event=store_error op=authenticate error={}", json_string(auth.error().message));
+              send_error(res, 503, "store unavailable");
+            } else {
+              spdlog::warn("event=auth_denied path={} reason={}", json_string(req.path),
+                           json_string(auth.error().message));
+              res.set_header("WWW-Authenticate", "Bearer realm=\"rasid\"");
+              send_error(res, 401, "missing, unknown, revoked or expired token");
+            }
+          } else {
+            caller = std::move(*auth);
+            who = caller.token.lookup;
+            authority = caller.authority.name;
+            if (std::find(roles.begin(), roles.end(), caller.token.role) == roles.end()) {
+              allowed = false;
+              send_error(res, 403, "role " + std::string(store::to_string(caller.token.role)) +
+                                       " may not use " + req.method + " " + route);
+            }
+          }
+        }
+        if (allowed) handler(req, res, caller);
+      } catch (const std::exception& e) {
+        spdlog::error("event=exception route={} error={}", route, json_string(e.what()));
+        send_error(res, 500, "internal error");
+      } catch (...) {
+        send_error(res, 500, "internal error");
+      }
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      metrics.observe(route, res.status, seconds);
+      spdlog::info("event=request method={} route={} status={} ms={:.2f} token={} authority={} bytes_in={}",
+                   req.method, route, res.status, seconds * 1000, who, authority, req.body.size());
+    };
+  }
+
+  Status store_failed(httplib::Response& res, const Error& error, std::string_view op) {
+    metrics.add_store_error();
+    spdlog::error("event=store_error op={} error={}", op, json_string(error.message));
+    send_error(res, 503, "store error");
+    return ok();
+  }
+
+  void audit(const Caller& caller, std::string action, std::string target, std::string detail) {
+    if (detail.size() > 500) detail.resize(500);
+    auto r = store.append_audit({0, 0, caller.token.lookup, caller.authority.id, std::move(action),
+                                 std::move(target), std::move(detail)});
+    if (!r) {
+      metrics.add_store_error();
+      spdlog::error("event=audit_failed error={}", json_string(r.error().message));
+    }
+  }
+
+  void post_alerts(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+    ParsedBatch batch = parse_alert_batch(req.body);
+    if (batch.error) {
+      spdlog::warn("event=batch_rejected authority={} status={} item={} line={} field={} reason={}",
+                   caller.authority.name, batch.error->status, batch.error->item, batch.error->line,
+                   batch.error->field, json_string(batch.error->message));
+      send_json(res, batch.error->status, to_json(*batch.error));
+      return;
+    }
+    auto result = store.insert_alerts(caller.authority.id, batch.alerts, store::now_micros());
+    if (!result) {
+      (void)store_failed(res, result.error(), "insert_alerts");
+      return;
+    }
+    metrics.add_ingested(result->accepted, result->duplicates);
+    audit(caller, "alerts.ingest", caller.authority.name,
+          "accepted=" + std::to_string(result->accepted) + " duplicates=" + std::to_string(result->duplicates));
+    send_json(res, 200,
+              "{\"accepted\":" + std::to_string(result->accepted) + ",\"duplicates\":" +
+                  std::to_string(result->duplicates) + ",\"received\":" + std::to_string(batch.alerts.size()) + "}");
+  }
+
+  // Builds the store filter of an alert read from the query, narrowed to the caller's rights.
+  // Returns false after answering the request itself (400/403/503).
+  bool alert_filter(const httplib::Request& req, httplib::Response& res, const Caller& caller,
+                    store::AlertFilter& filter, std::map<std::int64_t, std::string>& names, bool& cross_authority) {
+    auto authorities = store.list_authorities();
+    if (!authorities) {
+      (void)store_failed(res, authorities.error(), "list_authorities");
+      return false;
+    }
+    for (auto& a : *authorities) names[a.id] = a.name;
+    std::vector<std::int64_t> wanted;
+    for (auto& name : list_param(req, "authority")) {
+      auto it = std::find_if(authorities->begin(), authorities->end(), [&](auto& a) { return a.name == name; });
+      if (it == authorities->end()) {
+        send_error(res, 400, "unknown authority '" + name + "'");
+        return false;
+      }
+      wanted.push_back(it->id);
+    }
+    if (caller.token.role == Role::kCoordinator) {
+      if (!wanted.empty()) filter.authority_ids = wanted;
+      // TLP:RED goes only to the source authority's named recipients (issue 8); until
+      // recipients exist, coordinators do not see RED alerts.
+      filter.tlps = {"clear", "green", "amber", "amber+strict"};
+      cross_authority = true;
+    } else {
+      for (auto id : wanted) {
+        if (id != caller.authority.id) {
+          send_error(res, 403, "an analyst reads only their own authority's alerts");
+          return false;
+        }
+      }
+      filter.authority_ids = std::vector<std::int64_t>{caller.authority.id};
+    }
+    for (const char* key : {"from", "to"}) {
+      if (!req.has_param(key)) continue;
+      auto t = parse_timestamp(req.get_param_value(key));
+      if (!t) {
+        send_error(res, 400, std::string("bad '") + key + "': expected an ISO-8601 date-time with a zone");
+        return false;
+      }
+      (std::string_view(key) == "from" ? filter.from : filter.to) = *t;
+    }
+    filter.levels = list_param(req, "level");
+    filter.rule_ids = list_param(req, "rule");
+    filter.tags = list_param(req, "tag");
+    return true;
+  }
+
+  void get_alerts(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+    store::AlertFilter filter;
+    std::map<std::int64_t, std::string> names;
+    bool cross = false;
+    if (!alert_filter(req, res, caller, filter, names, cross)) return;
+    store::PageRequest page;
+    if (req.has_param("limit")) {
+      auto limit = to_int(req.get_param_value("limit"));
+      if (!limit || *limit < 1 || *limit > static_cast<std::int64_t>(store::kMaxPageSize)) {
+        send_error(res, 400, "bad 'limit': expected 1 to " + std::to_string(store::kMaxPageSize));
+        return;
+      }
+      page.limit = static_cast<std::size_t>(*limit);
+    }
+    if (req.has_param("cursor")) {
+      // The cursor is only a position: the filter and the caller's rights are applied again
+      // on every page, so a forged cursor reveals nothing more.
+      auto after = to_int(req.get_param_value("cursor"));
+      if (!after || *after < 0) {
+        send_error(res, 400, "bad 'cursor'");
+        return;
+      }
+      page.after = *after;
+    }
+    auto result = store.query_alerts(filter, page);
+    if (!result) {
+      (void)store_failed(res, result.error(), "query_alerts");
+      return;
+    }
+    std::string body = "{\"items\":[";
+    for (std::size_t i = 0; i < result->items.size(); ++i) {
+      const auto& a = result->items[i];
+      if (i) body += ',';
+      body += "{\"id\":" + json_string(a.alert.alert_id) + ",\"authority\":" + json_string(names[a.authority_id]) +
+              ",\"received\":\"" + format_timestamp(a.received) + "\",\"tlp\":\"" + a.alert.tlp +
+              "\",\"alert\":" + a.alert.body + "}";
+    }
+    body += "]";
+    if (result->next) body += ",\"next\":\"" + std::to_string(*result->next) + "\"";
+    body += "}";
+    if (cross) audit(caller, "alerts.read", "*", req.path + "?" + query_text(req) + " items=" + std::to_string(result->items.size()));
+    send_json(res, 200, body);
+  }
+
+  void count_alerts(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+    store::AlertFilter filter;
+    std::map<std::int64_t, std::string> names;
+    bool cross = false;
+    if (!alert_filter(req, res, caller, filter, names, cross)) return;
+    auto count = store.count_alerts(filter);
+    if (!count) {
+      (void)store_failed(res, count.error(), "count_alerts");
+      return;
+    }
+    if (cross) audit(caller, "alerts.count", "*", req.path + "?" + query_text(req));
+    send_json(res, 200, "{\"count\":" + std::to_string(*count) + "}");
+  }
+
+  void get_authorities(const httplib::Request&, httplib::Response& res, const Caller& caller) {
+    auto list = store.list_authorities();
+    if (!list) {
+      (void)store_failed(res, list.error(), "list_authorities");
+      return;
+    }
+    bool all = caller.token.role == Role::kCoordinator || caller.token.role == Role::kAdmin;
+    json items = json::array();
+    for (auto& a : *list) {
+      if (!all && a.id != caller.authority.id) continue;
+      items.push_back({{"name", a.name}, {"sector", a.sector}, {"created", format_timestamp(a.created)}});
+    }
+    send_json(res, 200, json{{"items", items}}.dump());
+  }
+
+  void get_audit(const httplib::Request& req, httplib::Response& res, const Caller&) {
+    store::PageRequest page;
+    if (req.has_param("limit")) {
+      auto limit = to_int(req.get_param_value("limit"));
+      if (!limit || *limit < 1 || *limit > static_cast<std::int64_t>(store::kMaxPageSize)) {
+        send_error(res, 400, "bad 'limit'");
+        return;
+      }
+      page.limit = static_cast<std::size_t>(*limit);
+    }
+    if (req.has_param("cursor")) {
+      auto after = to_int(req.get_param_value("cursor"));
+      if (!after || *after < 0) {
+        send_error(res, 400, "bad 'cursor'");
+        return;
+      }
+      page.after = *after;
+    }
+    auto result = store.read_audit(page);
+    if (!result) {
+      (void)store_failed(res, result.error(), "read_audit");
+      return;
+    }
+    json items = json::array();
+    for (auto& e : result->items)
+      items.push_back({{"at", format_timestamp(e.at)}, {"actor", e.actor}, {"actor_authority", e.actor_authority},
+                       {"action", e.action}, {"target", e.target}, {"detail", e.detail}});
+    json body{{"items", items}};
+    if (result->next) body["next"] = std::to_string(*result->next);
+    send_json(res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  static std::string query_text(const httplib::Request& req) {
+    std::string out;
+    for (auto& [k, v] : req.params) out += (out.empty() ? "" : "&") + k + "=" + v;
+    return out;
+  }
+
+  void routes() {
+    auto& s = *http;
+    s.set_payload_max_length(kMaxBodyBytes);
+    s.set_keep_alive_timeout(5);
+    s.set_read_timeout(30);
+    s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      std::string message = res.status == 413 ? "request body larger than " + std::to_string(kMaxBodyBytes) + " bytes"
+                            : res.status == 404 ? "no such route"
+                                                : "request failed";
+      send_error(res, res.status, message);
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      send_error(res, 500, "internal error");
+    });
+    s.Get("/healthz", wrap("/healthz", {}, false, [this](const auto&, auto& res, const auto&) {
+      auto v = store.schema_version();
+      if (!v) {
+        metrics.add_store_error();
+        send_error(res, 503, "store unavailable");
+        return;
+      }
+      send_json(res, 200, "{\"status\":\"ok\",\"schema_version\":" + std::to_string(*v) + "}");
+    }));
+    s.Get("/metrics", wrap("/metrics", {}, false, [this](const auto&, auto& res, const auto&) {
+      res.set_content(metrics.render(), "text/plain; version=0.0.4");
+    }));
+    s.Post("/api/v1/alerts", wrap("/api/v1/alerts", {Role::kSensor}, true,
+                                  [this](const auto& q, auto& r, const auto& c) { post_alerts(q, r, c); }));
+    s.Get("/api/v1/alerts", wrap("/api/v1/alerts", {Role::kAnalyst, Role::kCoordinator}, true,
+                                 [this](const auto& q, auto& r, const auto& c) { get_alerts(q, r, c); }));
+    s.Get("/api/v1/alerts/count", wrap("/api/v1/alerts/count", {Role::kAnalyst, Role::kCoordinator}, true,
+                                       [this](const auto& q, auto& r, const auto& c) { count_alerts(q, r, c); }));
+    s.Get("/api/v1/authorities",
+          wrap("/api/v1/authorities", {Role::kSensor, Role::kAnalyst, Role::kCoordinator, Role::kAdmin}, true,
+               [this](const auto& q, auto& r, const auto& c) { get_authorities(q, r, c); }));
+    s.Get("/api/v1/audit", wrap("/api/v1/audit", {Role::kAdmin}, true,
+                                [this](const auto& q, auto& r, const auto& c) { get_audit(q, r, c); }));
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+Status check_options(const ServerOptions& options) {
+  bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
+  if (tls && (options.tls_cert.empty() || options.tls_key.empty()))
+    return fail(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together");
+  if (tls && options.insecure_http)
+    return fail(ErrorCode::kInvalidArgument, "--insecure-http and --tls-cert/--tls-key exclude each other");
+  if (!tls && !options.insecure_http)
+    return fail(ErrorCode::kInvalidArgument,
+                "plain HTTP refused: give --tls-cert F --tls-key F, or --insecure-http on a loopback address");
+  if (!tls && !is_loopback(options.host))
+    return fail(ErrorCode::kInvalidArgument,
+                "plain HTTP refused on non-loopback address " + options.host +
+                    ": tokens and alerts would cross the network in clear; use --tls-cert/--tls-key");
+  return ok();
+}
+
+Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options, store::Store& store) {
+  if (auto s = check_options(options); !s) return fail(s.error());
+  bool tls = !options.tls_cert.empty();
+  auto impl = std::make_unique<Impl>(options, store);
+  if (tls) {
+    auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+    if (!ssl->is_valid())
+      return fail(ErrorCode::kInvalidArgument,
+                  "cannot load TLS certificate " + options.tls_cert + " or key " + options.tls_key);
+    impl->http = std::move(ssl);
+  } else {
+    impl->http = std::make_unique<httplib::Server>();
+  }
+  impl->routes();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Result<int> Server::bind() {
+  auto& o = impl_->options;
+  if (o.port == 0) {
+    int port = impl_->http->bind_to_any_port(o.host);
+    if (port <= 0) return fail(ErrorCode::kIo, "cannot listen on " + o.host);
+    return port;
+  }
+  if (!impl_->http->bind_to_port(o.host, o.port))
+    return fail(ErrorCode::kIo, "cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                                    " (in use, or not an address of this machine)");
+  return o.port;
+}
+
+Status Server::run() {
+  if (!impl_->http->listen_after_bind()) return fail(ErrorCode::kIo, "the server stopped with an error");
+  return ok();
+}
+
+void Server::stop() { impl_->http->stop(); }
+
+}  // namespace rasid::hub
