@@ -87,8 +87,20 @@ struct SlotTable {
     slots.assign(size, kEmpty);
     slots.shrink_to_fit();
     mask = size - 1;
+    // Hashes are computed a few entries ahead and their slots prefetched: the inserts are
+    // random accesses into a table far larger than the caches (half the build time without).
+    constexpr std::uint32_t kAhead = 8;
+    std::uint64_t ahead[kAhead];
+    for (std::uint32_t i = 0; i < kAhead && i < count; ++i) {
+      ahead[i] = hash_of(i) & mask;
+      __builtin_prefetch(&slots[ahead[i]]);
+    }
     for (std::uint32_t i = 0; i < count; ++i) {
-      std::uint64_t at = hash_of(i) & mask;
+      std::uint64_t at = ahead[i % kAhead];
+      if (i + kAhead < count) {
+        ahead[i % kAhead] = hash_of(i + kAhead) & mask;
+        __builtin_prefetch(&slots[ahead[i % kAhead]]);
+      }
       while (true) {
         std::uint32_t s = slots[at];
         if (s == kEmpty) {
@@ -586,18 +598,23 @@ Status IndicatorSetBuilder::add_value(IndicatorIndex indicator, IndicatorType ty
       if (!detected || *detected != type) {
         return fail(ErrorCode::kParse, fmt::format("not a {} digest: '{}'", to_string(type), text));
       }
-      auto bytes = hex_to_bytes(text);
+      // hash_type_of checked every digit: decode straight into the key.
+      auto decode = [&](std::uint8_t* out) {
+        auto nibble = [](char c) {
+          return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        };
+        for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
+          out[i / 2] = static_cast<std::uint8_t>((nibble(text[i]) << 4) | nibble(text[i + 1]));
+        }
+      };
       if (type == IndicatorType::kMd5) {
-        auto& k = d.md5.keys.emplace_back();
-        std::memcpy(k.data(), bytes->data(), 16);
+        decode(d.md5.keys.emplace_back().data());
         d.md5.owners.push_back(indicator);
       } else if (type == IndicatorType::kSha1) {
-        auto& k = d.sha1.keys.emplace_back();
-        std::memcpy(k.data(), bytes->data(), 20);
+        decode(d.sha1.keys.emplace_back().data());
         d.sha1.owners.push_back(indicator);
       } else {
-        auto& k = d.sha256.keys.emplace_back();
-        std::memcpy(k.data(), bytes->data(), 32);
+        decode(d.sha256.keys.emplace_back().data());
         d.sha256.owners.push_back(indicator);
       }
       note_type();

@@ -342,6 +342,40 @@ PY
     grep -q '1  sha256' "$tmp/out" || fail "intel check has no count by type"
     expect_status 0 "$rasid" intel check "$shared/intel/misp-feed-sample"
     expect_status 2 "$rasid" hunt demo/logs
+    # The field map can be replaced: with ip: [IpAddress] only, DestinationIp is not read.
+    printf 'ip: [IpAddress]\n' >"$tmp/fields.yml"
+    expect_status 0 "$rasid" hunt demo/logs --intel "$tmp/feed.txt" --format jsonl --intel-fields "$tmp/fields.yml" -q
+    grep -q '"field":"IpAddress"' "$tmp/out" || fail "IpAddress not read with the custom field map"
+    ! grep -q '"field":"DestinationIp"' "$tmp/out" || fail "DestinationIp read although the field map replaced it"
+    grep -q '"field":"DestinationIp"' "$tmp/one" || fail "the default field map does not read DestinationIp"
+    expect_status 2 "$rasid" hunt demo/logs --intel "$tmp/feed.txt" --intel-field nokind=X
+    # STIX bundle: a one-observation pattern that is no equality runs per event; a pattern of
+    # several observations is reported as not evaluable; TLP and confidence are kept.
+    cat >"$tmp/bundle.json" <<'JSON'
+{"type": "bundle", "id": "bundle--1", "objects": [
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--11111111-1111-4111-8111-111111111111",
+  "pattern": "[process:command_line LIKE '%certutil%-URLCache%']", "pattern_type": "stix",
+  "valid_from": "2020-01-01T00:00:00Z", "confidence": 85,
+  "object_marking_refs": ["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]},
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--22222222-2222-4222-8222-222222222222",
+  "pattern": "[process:name = 'a.exe'] FOLLOWEDBY [file:name = 'b.dll']", "pattern_type": "stix",
+  "valid_from": "2020-01-01T00:00:00Z"}]}
+JSON
+    expect_status 0 "$rasid" hunt demo/logs --intel "$tmp/bundle.json" --format jsonl
+    grep -q 'indicator--22222222.*not evaluable in a hunt' "$tmp/err" || fail "multi-observation pattern not reported"
+    python3 - "$tmp/out" demo/logs/corp-2026-11-17.jsonl <<'PY' || fail "per-event STIX pattern alerts are wrong"
+import json, sys
+alerts = [json.loads(l) for l in open(sys.argv[1])]
+# LIKE is case-sensitive (STIX): "-urlcache" in lower case does not match "-URLCache".
+import re
+like = re.compile(r".*certutil.*-URLCache.*", re.S)
+want = sum(1 for l in open(sys.argv[2]) if l.strip() and like.fullmatch(json.loads(l).get("CommandLine", "")))
+got = [a for a in alerts if a["indicator"]["match"] == "pattern"]
+print(len(got), want)
+assert want > 0 and len(got) == want == len(alerts)
+assert all(a["indicator"]["tlp"] == "amber" and a["indicator"]["confidence"] == 85 and a["indicator"]["type"] == "stix-pattern" for a in got)
+assert all(a["indicator"]["id"] == "indicator--11111111-1111-4111-8111-111111111111" for a in got)
+PY
     ;;
   *)
     fail "unknown case $case_name"

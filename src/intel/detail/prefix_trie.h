@@ -6,6 +6,7 @@
 // index (no per-node allocation, 20 bytes per IPv4 node).
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -96,9 +97,17 @@ class PrefixTrie {
   }
   static int common_prefix(Key a, Key b, int limit) noexcept {
     Key diff = a ^ b;
-    int n = 0;
-    while (n < limit && bit(diff, n) == 0) ++n;
-    return n;
+    int n = leading_zeros(diff);
+    return n < limit ? n : limit;
+  }
+  static int leading_zeros(Key v) noexcept {
+    if constexpr (Bits == 32) {
+      return v == 0 ? 32 : std::countl_zero(static_cast<std::uint32_t>(v));
+    } else {
+      auto hi = static_cast<std::uint64_t>(v >> 64), lo = static_cast<std::uint64_t>(v);
+      if (hi != 0) return std::countl_zero(hi);
+      return lo == 0 ? 128 : 64 + std::countl_zero(lo);
+    }
   }
   std::uint32_t make(Key key, int length, std::uint32_t value) {
     Node n;
