@@ -5,8 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +14,7 @@
 #include "report/assessment.h"
 #include "report/navigator.h"
 #include "report/render.h"
+#include "report/store_input.h"
 #include "store/store.h"
 
 namespace rasid::cli {
@@ -55,111 +54,6 @@ bool write_file(const std::filesystem::path& path, const std::string& text) {
     return false;
   }
   return true;
-}
-
-// "type:value" when the stored alert is an indicator hit (docs/alert-format.md), else "".
-std::string indicator_of(const nlohmann::json& body) {
-  auto it = body.find("indicator");
-  if (it == body.end() || !it->is_object()) return "";
-  const std::string type = it->value("type", std::string());
-  const std::string value = it->value("value", std::string());
-  return value.empty() ? "" : type + ":" + value;
-}
-
-// Alerts -> detections with the rule of src/alert/detection.h: alerts of one rule at one
-// authority on one host whose event times lie within `window` of the first form one detection.
-Result<report::AssessmentInput> load_input(store::Store& store, report::Micros since, report::Micros until,
-                                           report::Micros window) {
-  report::AssessmentInput input;
-  auto authorities = store.list_authorities();
-  if (!authorities) return fail(authorities.error());
-  std::map<std::int64_t, std::string> names;
-  for (const auto& a : *authorities) {
-    input.authorities.push_back({a.name, a.sector});
-    names[a.id] = a.name;
-  }
-  struct Open {
-    std::size_t index;  // into input.detections
-    report::Micros first;
-  };
-  std::vector<store::StoredAlert> alerts;
-  store::AlertFilter filter;
-  filter.from = since;
-  filter.to = until;
-  store::PageRequest page;
-  page.limit = store::kMaxPageSize;
-  for (;;) {
-    auto batch = store.query_alerts(filter, page);
-    if (!batch) return fail(batch.error());
-    for (auto& a : batch->items) {
-      input.data_as_of = std::max(input.data_as_of, a.received);
-      alerts.push_back(std::move(a));
-    }
-    if (!batch->next) break;
-    page.after = *batch->next;
-  }
-  std::stable_sort(alerts.begin(), alerts.end(), [](const auto& a, const auto& b) {
-    return a.alert.event_time.value_or(0) < b.alert.event_time.value_or(0);
-  });
-  std::map<std::tuple<std::int64_t, std::string, std::string>, Open> open;
-  for (const auto& a : alerts) {
-    const report::Micros time = *a.alert.event_time;  // the filter keeps timed alerts only
-    auto key = std::make_tuple(a.authority_id, a.alert.rule_id, a.alert.host);
-    auto it = open.find(key);
-    if (it != open.end() && time - it->second.first <= window) {
-      ++input.detections[it->second.index].alert_count;
-      continue;
-    }
-    report::DetectionRecord d;
-    d.authority = names.count(a.authority_id) ? names[a.authority_id] : std::to_string(a.authority_id);
-    d.rule_id = a.alert.rule_id;
-    d.rule_title = a.alert.rule_title;
-    d.level = a.alert.level;
-    d.host = a.alert.host;
-    d.tlp = a.alert.tlp;
-    d.first_seen = time;
-    d.tags = a.alert.tags;
-    nlohmann::json body = nlohmann::json::parse(a.alert.body, nullptr, false);
-    if (!body.is_discarded()) d.indicator = indicator_of(body);
-    open[key] = Open{input.detections.size(), time};
-    input.detections.push_back(std::move(d));
-  }
-  // Incidents with the times of their first triage and resolution, and their authorities.
-  store::PageRequest incident_page;
-  incident_page.limit = store::kMaxPageSize;
-  for (;;) {
-    auto batch = store.query_incidents({}, incident_page);
-    if (!batch) return fail(batch.error());
-    for (const auto& i : batch->items) {
-      report::IncidentRecord r;
-      r.id = i.id;
-      r.title = i.title;
-      r.severity = i.severity;
-      r.status = std::string(store::to_string(i.status));
-      r.tlp = i.tlp;
-      r.created = i.created;
-      auto timeline = store.incident_timeline(i.id);
-      if (!timeline) return fail(timeline.error());
-      for (const auto& e : *timeline) {
-        if (e.kind != "status") continue;
-        if (!r.triaged && e.detail != "new") r.triaged = e.at;
-        if (!r.resolved && (e.detail == "resolved" || e.detail == "false-positive")) r.resolved = e.at;
-      }
-      auto detections = store.incident_detections(i.id);
-      if (!detections) return fail(detections.error());
-      for (const auto& d : *detections) {
-        const std::string name = names.count(d.authority_id) ? names[d.authority_id] : std::to_string(d.authority_id);
-        if (std::find(r.authorities.begin(), r.authorities.end(), name) == r.authorities.end()) {
-          r.authorities.push_back(name);
-        }
-      }
-      std::sort(r.authorities.begin(), r.authorities.end());
-      input.incidents.push_back(std::move(r));
-    }
-    if (!batch->next) break;
-    incident_page.after = *batch->next;
-  }
-  return input;
 }
 
 int run_report(const ReportOptions& o) {
@@ -223,7 +117,11 @@ int run_report(const ReportOptions& o) {
   report::Micros since = options.from - length;
   report::Micros year_from = *report::parse_report_date(report::format_date(options.from)) - 366LL * 86'400'000'000;
   since = std::min({since, year_from, options.compare == report::Compare::kRange ? options.compare_from : since});
-  auto input = load_input(**store, since, options.to, *window * 1'000'000);
+  report::StoreInputOptions load;
+  load.since = since;
+  load.until = options.to;
+  load.window = *window * 1'000'000;
+  auto input = report::load_store_input(**store, load);
   if (!input) {
     std::fprintf(stderr, "error: %s\n", input.error().to_string().c_str());
     return kExitUsage;
