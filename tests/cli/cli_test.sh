@@ -377,6 +377,44 @@ assert all(a["indicator"]["tlp"] == "amber" and a["indicator"]["confidence"] == 
 assert all(a["indicator"]["id"] == "indicator--11111111-1111-4111-8111-111111111111" for a in got)
 PY
     ;;
+  intel_observables)
+    # Each kind of observable field on synthetic events: URL (exact and its host), host:port,
+    # e-mail in "Name <addr>", IPv6 in a network, a bare MD5 field, validity windows.
+    cat >"$tmp/events.jsonl" <<'JSON'
+{"TimeCreated":"2026-01-02T00:00:00Z","url":"HTTPS://Www.Evil.Example:443/a?b=1#frag"}
+{"TimeCreated":"2026-01-02T00:00:01Z","url":"http://other.example/x","Host":"cdn.bad.example:8080"}
+{"TimeCreated":"2026-01-02T00:00:02Z","Sender":"Mallory <MALLORY@Phish.Example>"}
+{"TimeCreated":"2026-01-02T00:00:03Z","SourceIp":"2001:DB8:0:1::7","md5":"D41D8CD98F00B204E9800998ECF8427E"}
+{"TimeCreated":"2019-01-01T00:00:00Z","DestinationIp":"198.51.100.77"}
+{"TimeCreated":"2026-01-02T00:00:04Z","DestinationIp":"198.51.100.77"}
+{"TimeCreated":"2026-01-02T00:00:05Z","QueryName":"evil.example.org","url":"https://www.evil.example/b"}
+JSON
+    printf 'https://www.evil.example/a?b=1\n*.bad.example\nmallory@phish.example\n2001:db8::/32\nd41d8cd98f00b204e9800998ecf8427e\nwww.evil.example\n' >"$tmp/feed.txt"
+    cat >"$tmp/valid.json" <<'JSON'
+{"type": "bundle", "id": "bundle--2", "objects": [
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--33333333-3333-4333-8333-333333333333",
+  "pattern": "[ipv4-addr:value = '198.51.100.77']", "pattern_type": "stix",
+  "valid_from": "2025-01-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z"}]}
+JSON
+    expect_status 0 "$rasid" hunt "$tmp/events.jsonl" --intel "$tmp/feed.txt" --intel "$tmp/valid.json" --format jsonl --threads 1
+    python3 - "$tmp/out" <<'PY' || fail "observable extraction gave other alerts"
+import json, sys
+got = sorted((a["source"]["line"], a["indicator"]["field"], a["indicator"]["value"], a["indicator"]["match"])
+             for a in map(json.loads, open(sys.argv[1])))
+want = sorted([
+    (1, "url", "https://www.evil.example/a?b=1", "exact"),      # URL normalized: scheme, case, port, fragment
+    (1, "url", "www.evil.example", "exact"),                    # and its host as a domain
+    (2, "Host", "bad.example", "subdomain"),                    # host:port, subdomain indicator
+    (3, "Sender", "mallory@phish.example", "exact"),            # Name <addr>, lower-cased
+    (4, "SourceIp", "2001:db8::/32", "network"),                # IPv6 longest prefix
+    (4, "md5", "d41d8cd98f00b204e9800998ecf8427e", "exact"),    # bare digest field
+    (6, "DestinationIp", "198.51.100.77", "exact"),             # inside valid_from/valid_until only
+    (7, "url", "www.evil.example", "exact"),                    # the URL's host; the URL itself is not listed
+])
+for g in got: print(g)
+assert got == want, "got %s" % got
+PY
+    ;;
   *)
     fail "unknown case $case_name"
     ;;
