@@ -35,16 +35,6 @@ struct ReportOptions {
   bool pdf = true;
 };
 
-// Where the ATT&CK extract is looked for when --attack is not given.
-std::string find_attack_file() {
-  if (const char* env = std::getenv("RASID_ATTACK_DATA"); env != nullptr && *env != '\0') return env;
-  for (const char* candidate : {"/usr/share/rasid/attack/enterprise-attack-compact.json",
-                                "../shared/data/attack/enterprise-attack-compact.json"}) {
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return "";
-}
-
 bool write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -91,7 +81,7 @@ int run_report(const ReportOptions& o) {
     std::fprintf(stderr, "error: --detection-window '%s' is not a timespan like 24h or 30m\n", o.window.c_str());
     return kExitUsage;
   }
-  const std::string attack_file = o.attack_file.empty() ? find_attack_file() : o.attack_file;
+  const std::string attack_file = o.attack_file.empty() ? report::default_attack_file() : o.attack_file;
   if (attack_file.empty()) {
     std::fprintf(stderr,
                  "error: no ATT&CK data: pass --attack FILE (the compact extract "

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -15,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "hub/server.h"
+#include "report/attack.h"
 #include "store/store.h"
 
 namespace rasid::cli {
@@ -27,6 +29,7 @@ struct ServeOptions {
   std::string tls_cert;
   std::string tls_key;
   bool insecure_http = false;
+  std::string attack_file;
 };
 
 int run_serve(const ServeOptions& o) {
@@ -46,6 +49,21 @@ int run_serve(const ServeOptions& o) {
   options.tls_cert = o.tls_cert;
   options.tls_key = o.tls_key;
   options.insecure_http = o.insecure_http;
+  // ATT&CK data for the dashboard; without it the API runs and the dashboard says what is missing.
+  std::optional<report::AttackMatrix> attack;
+  const std::string attack_file = o.attack_file.empty() ? report::default_attack_file() : o.attack_file;
+  if (!attack_file.empty()) {
+    auto loaded = report::AttackMatrix::load(attack_file);
+    if (!loaded) {
+      fmt::print(stderr, "error: --attack: {}\n", loaded.error().to_string());
+      return kExitUsage;
+    }
+    attack = std::move(*loaded);
+    options.attack = &*attack;
+  } else {
+    fmt::print(stderr, "warning: no ATT&CK data (--attack FILE or RASID_ATTACK_DATA): the dashboard's overview "
+                       "will say so; the API is not affected\n");
+  }
 
   // Block the stop signals before any thread starts, so only the waiter below receives them.
   sigset_t stop_signals;
@@ -112,6 +130,9 @@ std::function<int()> add_serve_command(CLI::App& app) {
   serve->add_option("--tls-key", options->tls_key, "TLS private key (PEM)");
   serve->add_flag("--insecure-http", options->insecure_http,
                   "Serve plain HTTP (refused unless the listen address is loopback)");
+  serve->add_option("--attack", options->attack_file,
+                    "ATT&CK compact extract for the dashboard (enterprise-attack-compact.json); default "
+                    "$RASID_ATTACK_DATA, /usr/share/rasid/attack/, ../shared/data/attack/");
   return [options] { return run_serve(*options); };
 }
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "hub/dashboard.h"
 #include "hub/alert_batch.h"
 #include "hub/metrics.h"
 #include "hub/token.h"
@@ -396,6 +397,7 @@ struct Server::Impl {
                [this](const auto& q, auto& r, const auto& c) { get_authorities(q, r, c); }));
     s.Get("/api/v1/audit", wrap("/api/v1/audit", {Role::kAdmin}, true,
                                 [this](const auto& q, auto& r, const auto& c) { get_audit(q, r, c); }));
+    register_dashboard(s, store, DashboardOptions{options.attack, !options.tls_cert.empty(), 30});
   }
 };
 

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "report/attack.h"
 #include "store/store.h"
 
 namespace rasid::hub {
@@ -26,6 +27,8 @@ struct ServerOptions {
   std::string tls_cert;      // PEM files; both set = HTTPS
   std::string tls_key;
   bool insecure_http = false;  // plain HTTP, only allowed on a loopback host
+  // ATT&CK data for the dashboard's tactic panels (dashboard.h); must outlive the server.
+  const report::AttackMatrix* attack = nullptr;
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -178,6 +180,15 @@ std::size_t AttackMatrix::active_count() const {
   std::size_t count = 0;
   for (const auto& technique : techniques_) count += technique.active() ? 1 : 0;
   return count;
+}
+
+std::string default_attack_file() {
+  if (const char* env = std::getenv("RASID_ATTACK_DATA"); env != nullptr && *env != '\0') return env;
+  for (const char* candidate : {"/usr/share/rasid/attack/enterprise-attack-compact.json",
+                                "../shared/data/attack/enterprise-attack-compact.json"}) {
+    if (std::filesystem::exists(candidate)) return candidate;
+  }
+  return "";
 }
 
 AttackTag parse_attack_tag(std::string_view tag) {

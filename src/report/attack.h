@@ -71,6 +71,12 @@ class AttackMatrix {
   std::unordered_map<std::string, std::size_t> by_id_;  // upper-case id -> index
 };
 
+// Where the ATT&CK extract is looked for when no file is given: $RASID_ATTACK_DATA, then
+// /usr/share/rasid/attack/enterprise-attack-compact.json, then
+// ../shared/data/attack/enterprise-attack-compact.json (a checkout next to the shared data).
+// "" when none exists.
+[[nodiscard]] std::string default_attack_file();
+
 // One Sigma tag read as ATT&CK: `attack.t1059.001` -> technique "T1059.001",
 // `attack.execution` / `attack.command-and-control` -> tactic shortname, anything else
 // (attack.g0016, attack.s0002, cve.*, detection.*) -> kOther.

@@ -53,6 +53,8 @@ path.line{stroke-width:2;fill:none}.series-0{stroke:#1f5fa8;fill:#1f5fa8}.series
 .level-critical{fill:#7b1010}.level-high{fill:#d0342c}.level-medium{fill:#f0a030}.level-low{fill:#7fb3d5}.level-informational{fill:#c8d0d8}
 .heat-0{fill:#f4f5f7}.heat-1{fill:#fde0c5}.heat-2{fill:#fbb47a}.heat-3{fill:#f0703a}.heat-4{fill:#c9281d}
 .heat-label{font-size:10px}.heat-header{font-weight:bold;font-size:10px}
+nav{margin:0 0 12px}nav a{margin-right:14px}.kpis{display:flex;gap:16px;flex-wrap:wrap}
+.kpi{border:1px solid #ccd;padding:10px 16px;min-width:160px}.kpi .value{font-size:26px;font-weight:bold}
 .annex dt{font-weight:bold;margin-top:8px}.annex dd{margin-left:16px}
 @media print{body{max-width:none;padding:0}h2{page-break-after:avoid}svg.chart{page-break-inside:avoid}}
 )css";
@@ -87,6 +89,8 @@ std::string definition(const Json& figure) {
 }
 
 }  // namespace
+
+std::string_view page_css() { return kCss; }
 
 std::string csv_field(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);

@@ -24,6 +24,9 @@ namespace rasid::report {
 // The layer of the period's detections per technique.
 [[nodiscard]] Layer report_layer(const nlohmann::ordered_json& report);
 
+// The page style of report.html, shared by the hub's dashboard.
+[[nodiscard]] std::string_view page_css();
+
 // One CSV field, quoted when it holds a comma, quote, CR or LF (RFC 4180).
 [[nodiscard]] std::string csv_field(std::string_view text);
 

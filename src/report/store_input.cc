@@ -46,6 +46,7 @@ Result<AssessmentInput> load_store_input(store::Store& store, const StoreInputOp
     auto batch = store.query_alerts(filter, page);
     if (!batch) return fail(batch.error());
     for (auto& a : batch->items) {
+      if (options.visible && !options.visible(a.authority_id, a.alert.tlp)) continue;
       input.data_as_of = std::max(input.data_as_of, a.received);
       alerts.push_back(std::move(a));
     }

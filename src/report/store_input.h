@@ -5,6 +5,8 @@
 // their first triage and resolution. Shared by `rasid report` and the hub's dashboard.
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -20,8 +22,11 @@ struct StoreInputOptions {
   Micros window = 24LL * 3600 * 1'000'000;
   // Only these authorities' alerts (nullopt: all). The dashboard narrows an analyst's view here.
   std::optional<std::vector<std::int64_t>> authority_ids;
-  // Only alerts at these TLP levels (empty: all), from hub::store_levels for the viewer.
+  // Only alerts at these TLP levels (empty: all).
   std::vector<std::string> tlps;
+  // When set, only alerts for which it answers true (authority id, TLP): the hub passes its
+  // TLP policy (hub::may_read) here.
+  std::function<bool(std::int64_t, const std::string&)> visible;
 };
 
 [[nodiscard]] Result<AssessmentInput> load_store_input(store::Store& store, const StoreInputOptions& options);

@@ -40,9 +40,11 @@ void open_svg(std::string& out, const std::string& title, int width, int height,
 // Horizontal grid lines and y tick labels from 0 to top.
 void y_axis(std::string& out, double top, int width, int height, const std::string& y_label) {
   const double plot_height = height - kTop - kBottom;
-  for (int i = 0; i <= kTicks; ++i) {
-    const double value = top * i / kTicks;
-    const double y = kTop + plot_height - plot_height * i / kTicks;
+  // Counts are whole numbers: with a small axis (top 1 or 2) tick every unit, not at halves.
+  const int ticks = top < kTicks ? std::max(1, static_cast<int>(top)) : kTicks;
+  for (int i = 0; i <= ticks; ++i) {
+    const double value = top * i / ticks;
+    const double y = kTop + plot_height - plot_height * i / ticks;
     out += fmt::format(
         "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>"
         "<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
