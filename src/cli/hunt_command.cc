@@ -12,6 +12,7 @@
 #include "alert/alert.h"
 #include "alert/detection.h"
 #include "cli/commands.h"
+#include "cli/hunt_forward.h"
 #include "cli/hunt_correlation.h"
 #include "cli/hunt_intel.h"
 #include "cli/rule_loading.h"
@@ -44,6 +45,7 @@ struct HuntArgs {
   std::string detection_window = "24h";
   std::vector<std::string> detection_keys;
   IntelArgs intel;
+  ForwardOptions forward;
 };
 
 // "90s", "15m", "24h", "7d" in microseconds; nullopt if not such a duration.
@@ -270,6 +272,18 @@ int run_hunt_command(const HuntArgs& args) {
   writer_options.color = out == stdout && isatty(fileno(stdout)) && !args.no_color &&
                          std::getenv("NO_COLOR") == nullptr;
   auto writer = alert::AlertWriter::create(writer_options, out);
+  ForwardingWriter* forwarder = nullptr;
+  if (!args.forward.url.empty()) {
+    ForwardOptions forward = args.forward;
+    if (const char* env = std::getenv("RASID_TOKEN"); forward.token.empty() && env) forward.token = env;
+    auto made = ForwardingWriter::create(std::move(forward), std::move(writer));
+    if (!made) {
+      fmt::print(stderr, "error: {}\n", made.error().message);
+      return kExitUsage;
+    }
+    forwarder = made->get();
+    writer = std::move(*made);
+  }
   std::optional<alert::DetectionBuilder> detections;
   if (args.group == "detections") {
     alert::DetectionOptions detection_options;
@@ -369,6 +383,16 @@ int run_hunt_command(const HuntArgs& args) {
     for (const auto& d : found) writer->write(d);
   }
   writer->finish();
+  if (forwarder) {
+    const auto& f = forwarder->stats();
+    fmt::print(stderr, "forwarded {} alerts to {}: {} acknowledged ({} new, {} duplicates), {} failed, {} batches, {} retries\n",
+               f.sent, args.forward.url, f.accepted + f.duplicates, f.accepted, f.duplicates, f.failed, f.batches,
+               f.retries);
+    if (f.failed > 0) {
+      fmt::print(stderr, "error: forwarding: {}\n", forwarder->last_error());
+      input_error = true;
+    }
+  }
   std::fflush(out);
   if (out != stdout) std::fclose(out);
   if (stats.input_errors > 0) input_error = true;
@@ -519,6 +543,10 @@ std::function<int()> add_hunt_command(CLI::App& app) {
   hunt->add_option("--detection-key", args->detection_keys,
                    "With --group detections: event fields whose values also split detections "
                    "(for example TargetUserName)");
+  hunt->add_option("--forward", args->forward.url,
+                   "Also send the alerts to a rasid hub (https://HOST:PORT), in batches with retries");
+  hunt->add_option("--token", args->forward.token, "Sensor token for --forward (default: $RASID_TOKEN)");
+  hunt->add_option("--forward-ca", args->forward.ca_file, "CA certificate (PEM) to trust for --forward");
   hunt->add_flag("--fail-on-alert", args->fail_on_alert, "Exit with status 1 when any alert is found");
   hunt->add_flag("--no-color", args->no_color, "Never color the table (also: NO_COLOR environment variable)");
   hunt->add_flag("-q,--quiet", args->quiet, "No progress bar, problems or summary on standard error");

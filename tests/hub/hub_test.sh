@@ -274,6 +274,13 @@ for i in range(10001): print("{\"rule_id\":\"r\",\"rule_title\":\"t\",\"level\":
     alert t1 high r1 >"$tmp/one.jsonl"
     call POST /api/v1/alerts "$sensor_a" "$tmp/one.jsonl"
     expect 200 '"accepted":1'
+    # hunt --forward over TLS, trusting the test's certificate.
+    "$rasid" hunt demo/logs --rules demo/rules -q --forward "https://127.0.0.1:$port" --forward-ca "$tmp/cert.pem" \
+      --token "$sensor_b" >/dev/null 2>"$tmp/forward.err" || fail "forward over TLS: $(cat "$tmp/forward.err")"
+    grep -q ' 0 failed' "$tmp/forward.err" || fail "forward over TLS: $(cat "$tmp/forward.err")"
+    "$rasid" hunt demo/logs --rules demo/rules -q --forward "https://127.0.0.1:$port" --token "$sensor_b" \
+      >/dev/null 2>"$tmp/forward.err" && fail "forward trusted an unknown certificate"
+    grep -q 'certificate does not verify' "$tmp/forward.err" || fail "message: $(cat "$tmp/forward.err")"
     # Without trusting the certificate the client refuses; plain HTTP gets no answer.
     curl -s -o /dev/null "https://127.0.0.1:$port/healthz" && fail "untrusted certificate accepted"
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/healthz")
@@ -335,6 +342,37 @@ for i in range(10001): print("{\"rule_id\":\"r\",\"rule_title\":\"t\",\"level\":
     call GET /api/v1/alerts/count "$coordinator"
     expect 200 "{\"count\":$((batches * size))}"
     echo "acknowledged before kill -9: $acked batches of $size; all present after restart"
+    ;;
+
+  hunt_forward)
+    setup
+    port=$(free_port); url=http://127.0.0.1:$port
+    # The hub starts a second after the hunt: the first batch is retried until it answers.
+    "$rasid" hunt demo/logs --rules demo/rules --format jsonl -q --forward "$url" --token "$sensor_a" \
+      >"$tmp/alerts.jsonl" 2>"$tmp/forward.err" &
+    hunt=$!
+    sleep 1
+    "$rasid" serve --data "$data" --listen "127.0.0.1:$port" --insecure-http >>"$tmp/hub.log" 2>&1 &
+    hub_pid=$!
+    wait $hunt || fail "hunt --forward failed: $(cat "$tmp/forward.err")"
+    n=$(wc -l <"$tmp/alerts.jsonl")
+    [ "$n" -gt 0 ] || fail "the hunt wrote no alerts"
+    grep -q "forwarded $n alerts to $url: $n acknowledged ($n new, 0 duplicates), 0 failed" "$tmp/forward.err" \
+      || fail "report: $(cat "$tmp/forward.err")"
+    grep -Eq ', [1-9][0-9]* retries' "$tmp/forward.err" || fail "no retry while the hub was down: $(cat "$tmp/forward.err")"
+    call GET /api/v1/alerts/count "$analyst_a"; expect 200 "{\"count\":$n}"
+    # Again, token from the environment: all duplicates (content hashes), nothing new.
+    RASID_TOKEN=$sensor_a "$rasid" hunt demo/logs --rules demo/rules -q --forward "$url/" >/dev/null 2>"$tmp/forward.err" \
+      || fail "second forward"
+    grep -q "$n acknowledged (0 new, $n duplicates)" "$tmp/forward.err" || fail "resend: $(cat "$tmp/forward.err")"
+    # A rejected token is not retried and fails the command.
+    "$rasid" hunt demo/logs --rules demo/rules -q --forward "$url" --token "${sensor_a%?}x" >/dev/null 2>"$tmp/forward.err"
+    [ $? = 2 ] || fail "a bad token did not fail the hunt"
+    grep -q 'rejected the batch (401)' "$tmp/forward.err" || fail "message: $(cat "$tmp/forward.err")"
+    # Plain http to a remote hub is refused before anything is sent.
+    "$rasid" hunt demo/logs --rules demo/rules -q --forward http://192.0.2.1:8443 --token "$sensor_a" >/dev/null 2>"$tmp/forward.err"
+    [ $? = 2 ] || fail "plain http to a remote hub accepted"
+    call GET /api/v1/alerts/count "$coordinator"; expect 200 "{\"count\":$n}"
     ;;
 
   health_metrics)
