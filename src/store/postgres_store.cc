@@ -105,6 +105,13 @@ CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 )sql"},
+    // National correlation (hub/ingest_correlation.h), as in the SQLite store's step 2.
+    {2, R"sql(
+ALTER TABLE detections ADD COLUMN facts TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN correlation_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX incidents_key ON incidents (correlation_key, id);
+CREATE INDEX detections_last_seen ON detections (last_seen_us);
+)sql"},
 };
 
 // Statement parameters, all sent as text (PostgreSQL infers each one's type from where it is
@@ -208,9 +215,9 @@ constexpr const char* kAlertColumns =
     "host, body";
 constexpr const char* kDetectionColumns =
     "id, authority_id, rule_id, rule_title, level, host, tlp, first_seen_us, last_seen_us, "
-    "alert_count";
+    "alert_count, facts";
 constexpr const char* kIncidentColumns =
-    "id, title, status, severity, owner, tlp, created_us, updated_us";
+    "id, title, status, severity, owner, tlp, created_us, updated_us, correlation_key";
 
 StoredAlert alert_row(const pqxx::row& r) {
   StoredAlert a;
@@ -230,7 +237,7 @@ StoredAlert alert_row(const pqxx::row& r) {
 
 Detection detection_row(const pqxx::row& r) {
   return {i64(r[0]), i64(r[1]), text(r[2]), text(r[3]), text(r[4]), text(r[5]), text(r[6]),
-          i64(r[7]), i64(r[8]), i64(r[9])};
+          i64(r[7]), i64(r[8]), i64(r[9]), text(r[10])};
 }
 
 Incident incident_row(const pqxx::row& r) {
@@ -243,6 +250,7 @@ Incident incident_row(const pqxx::row& r) {
   i.tlp = text(r[5]);
   i.created = i64(r[6]);
   i.updated = i64(r[7]);
+  i.key = text(r[8]);
   return i;
 }
 
@@ -400,7 +408,8 @@ class PostgresStore final : public Store {
       // Commit order = seq order (see postgres_store.h, Ordering).
       tx.exec("LOCK TABLE alerts IN SHARE ROW EXCLUSIVE MODE");
       InsertResult result;
-      for (const NewAlert& a : alerts) {
+      for (std::size_t index = 0; index < alerts.size(); ++index) {
+        const NewAlert& a = alerts[index];
         Params p;
         std::string sql =
             "INSERT INTO alerts (authority_id, alert_id, received_us, event_time_us, rule_id, "
@@ -415,6 +424,7 @@ class PostgresStore final : public Store {
           continue;
         }
         ++result.accepted;
+        result.accepted_index.push_back(index);
         if (a.tags.empty()) continue;
         Params tp;
         const std::string seq = tp.add(i64(r[0][0]));
@@ -481,10 +491,10 @@ class PostgresStore final : public Store {
       Params p;
       std::string sql =
           "INSERT INTO detections (authority_id, rule_id, rule_title, level, host, tlp, "
-          "first_seen_us, last_seen_us, alert_count) VALUES (" +
+          "first_seen_us, last_seen_us, alert_count, facts) VALUES (" +
           p.add(d.authority_id) + ", " + p.add(d.rule_id) + ", " + p.add(d.rule_title) + ", " +
           p.add(d.level) + ", " + p.add(d.host) + ", " + p.add(d.tlp) + ", " + p.add(d.first_seen) +
-          ", " + p.add(d.last_seen) + ", " + p.add(d.alert_count) + ") RETURNING id";
+          ", " + p.add(d.last_seen) + ", " + p.add(d.alert_count) + ", " + p.add(d.facts) + ") RETURNING id";
       Detection out = d;
       out.id = i64(exec(tx, sql, p)[0][0]);
       tx.commit();
@@ -553,11 +563,11 @@ class PostgresStore final : public Store {
       out.created = out.updated = now_micros();
       Params p;
       std::string sql =
-          "INSERT INTO incidents (title, status, severity, owner, tlp, created_us, updated_us) "
-          "VALUES (" +
+          "INSERT INTO incidents (title, status, severity, owner, tlp, created_us, updated_us, "
+          "correlation_key) VALUES (" +
           p.add(out.title) + ", " + p.add(to_string(out.status)) + ", " + p.add(out.severity) +
           ", " + p.add(out.owner) + ", " + p.add(out.tlp) + ", " + p.add(out.created) + ", " +
-          p.add(out.updated) + ") RETURNING id";
+          p.add(out.updated) + ", " + p.add(out.key) + ") RETURNING id";
       out.id = i64(exec(tx, sql, p)[0][0]);
       add_event(tx, out.id, out.created, actor, "created", out.title);
       tx.commit();
@@ -643,6 +653,7 @@ class PostgresStore final : public Store {
       std::vector<std::string> statuses;
       for (auto s : filter.statuses) statuses.emplace_back(to_string(s));
       w.add_in("status", statuses);
+      if (filter.key) w.add("correlation_key = " + w.params.add(*filter.key));
       w.add("id > " + w.params.add(page.after));
       const std::size_t limit = clamp_limit(page.limit);
       auto rows = exec(tx, std::string("SELECT ") + kIncidentColumns + " FROM incidents" + w.sql +

@@ -105,6 +105,14 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 )sql"},
+    // National correlation (hub/ingest_correlation.h): what a detection shares with others,
+    // and the key an incident was opened for.
+    {2, R"sql(
+ALTER TABLE detections ADD COLUMN facts TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN correlation_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX incidents_key ON incidents (correlation_key, id);
+CREATE INDEX detections_last_seen ON detections (last_seen_us);
+)sql"},
 };
 
 Error sqlite_error(sqlite3* db, std::string_view what) {
@@ -114,6 +122,9 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
 }
 
 using Value = std::variant<std::int64_t, std::string>;
+
+constexpr const char* kIncidentColumns =
+    "id, title, status, severity, owner, tlp, created_us, updated_us, correlation_key";
 
 // A prepared statement; finalized on destruction.
 class Stmt {
@@ -372,7 +383,8 @@ class SqliteStore final : public Store {
     Stmt tag(writer_, "INSERT INTO alert_tags (alert_seq, pos, tag) VALUES (?, ?, ?)");
     if (!ins.prepared() || !tag.prepared()) return fail(sqlite_error(writer_, "prepare insert"));
     InsertResult result;
-    for (const NewAlert& a : alerts) {
+    for (std::size_t index = 0; index < alerts.size(); ++index) {
+      const NewAlert& a = alerts[index];
       ins.reset();
       ins.bind(1, authority_id);
       ins.bind(2, std::string_view(a.alert_id));
@@ -390,6 +402,7 @@ class SqliteStore final : public Store {
         continue;
       }
       ++result.accepted;
+      result.accepted_index.push_back(index);
       std::int64_t seq = sqlite3_last_insert_rowid(writer_);
       for (std::size_t i = 0; i < a.tags.size(); ++i) {
         tag.reset();
@@ -489,7 +502,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(write_mu_);
     Stmt st(writer_,
             "INSERT INTO detections (authority_id, rule_id, rule_title, level, host, tlp, "
-            "first_seen_us, last_seen_us, alert_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "first_seen_us, last_seen_us, alert_count, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, d.authority_id);
     st.bind(2, std::string_view(d.rule_id));
     st.bind(3, std::string_view(d.rule_title));
@@ -499,6 +512,7 @@ class SqliteStore final : public Store {
     st.bind(7, d.first_seen);
     st.bind(8, d.last_seen);
     st.bind(9, d.alert_count);
+    st.bind(10, std::string_view(d.facts));
     if (auto s = run(writer_, st, "add detection"); !s) return fail(s.error());
     Detection out = d;
     out.id = sqlite3_last_insert_rowid(writer_);
@@ -568,8 +582,8 @@ class SqliteStore final : public Store {
     Incident out = incident;
     out.created = out.updated = now_micros();
     Stmt st(writer_,
-            "INSERT INTO incidents (title, status, severity, owner, tlp, created_us, updated_us) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)");
+            "INSERT INTO incidents (title, status, severity, owner, tlp, created_us, updated_us, "
+            "correlation_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, std::string_view(out.title));
     st.bind(2, to_string(out.status));
     st.bind(3, std::string_view(out.severity));
@@ -577,6 +591,7 @@ class SqliteStore final : public Store {
     st.bind(5, std::string_view(out.tlp));
     st.bind(6, out.created);
     st.bind(7, out.updated);
+    st.bind(8, std::string_view(out.key));
     if (auto s = run(writer_, st, "create incident"); !s) return fail(s.error());
     out.id = sqlite3_last_insert_rowid(writer_);
     if (auto s = add_event(out.id, out.created, actor, "created", out.title); !s) return fail(s.error());
@@ -666,10 +681,14 @@ class SqliteStore final : public Store {
     std::vector<std::string> statuses;
     for (auto s : filter.statuses) statuses.emplace_back(to_string(s));
     w.add_in("status", statuses);
+    if (filter.key) {
+      w.add("correlation_key = ?");
+      w.values.emplace_back(*filter.key);
+    }
     w.add("id > ?");
     w.values.emplace_back(page.after);
     std::size_t limit = clamp_limit(page.limit);
-    Stmt st(r.db(), "SELECT id, title, status, severity, owner, tlp, created_us, updated_us FROM incidents" +
+    Stmt st(r.db(), "SELECT " + std::string(kIncidentColumns) + " FROM incidents" +
                         w.sql + " ORDER BY id LIMIT " + std::to_string(limit + 1));
     if (!st.prepared()) return fail(sqlite_error(r.db(), "query incidents"));
     st.bind_all(w.values);
@@ -926,7 +945,7 @@ class SqliteStore final : public Store {
   static Result<std::vector<Detection>> read_detections(sqlite3* db, const Where& w, std::size_t limit) {
     Stmt st(db,
             "SELECT id, authority_id, rule_id, rule_title, level, host, tlp, first_seen_us, "
-            "last_seen_us, alert_count FROM detections" + w.sql + " ORDER BY id LIMIT " +
+            "last_seen_us, alert_count, facts FROM detections" + w.sql + " ORDER BY id LIMIT " +
                 std::to_string(limit));
     if (!st.prepared()) return fail(sqlite_error(db, "read detections"));
     st.bind_all(w.values);
@@ -934,7 +953,7 @@ class SqliteStore final : public Store {
     int rc;
     while ((rc = st.step()) == SQLITE_ROW) {
       out.push_back({st.i64(0), st.i64(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6),
-                     st.i64(7), st.i64(8), st.i64(9)});
+                     st.i64(7), st.i64(8), st.i64(9), st.text(10)});
     }
     if (rc != SQLITE_DONE) return fail(sqlite_error(db, "read detections"));
     return out;
@@ -950,11 +969,12 @@ class SqliteStore final : public Store {
     i.tlp = st.text(5);
     i.created = st.i64(6);
     i.updated = st.i64(7);
+    i.key = st.text(8);
     return i;
   }
 
   static Result<Incident> read_incident(sqlite3* db, std::int64_t id) {
-    Stmt st(db, "SELECT id, title, status, severity, owner, tlp, created_us, updated_us FROM incidents WHERE id = ?");
+    Stmt st(db, "SELECT " + std::string(kIncidentColumns) + " FROM incidents WHERE id = ?");
     if (!st.prepared()) return fail(sqlite_error(db, "get incident"));
     st.bind(1, id);
     int rc = st.step();

@@ -100,6 +100,7 @@ struct StoredAlert {
 struct InsertResult {
   std::int64_t accepted = 0;    // newly stored
   std::int64_t duplicates = 0;  // already stored (same authority and alert id), or repeated in the batch
+  std::vector<std::size_t> accepted_index;  // positions in the batch of the newly stored alerts
 };
 
 // Filters of alert queries; every set member narrows the result (AND), lists are OR-ed.
@@ -143,6 +144,9 @@ struct Detection {
   Micros first_seen = 0;
   Micros last_seen = 0;
   std::int64_t alert_count = 0;
+  // What national correlation needs to know of it, as a JSON object (tags, indicator, hosts,
+  // users, ips: hub/ingest_correlation.h); "" when none. Stored as text, never queried in SQL.
+  std::string facts;
 };
 
 struct DetectionFilter {
@@ -166,6 +170,7 @@ struct Incident {
   std::string tlp;
   Micros created = 0;
   Micros updated = 0;
+  std::string key;  // the national correlation key that opened it ("rule:ID", …), "" if none
 };
 
 // One change of an incident, in order: the timeline.
@@ -188,6 +193,7 @@ struct IncidentChange {
 
 struct IncidentFilter {
   std::vector<IncidentStatus> statuses;  // any of; empty = all
+  std::optional<std::string> key;        // only incidents opened for this correlation key
 };
 
 // ---- audit log ---------------------------------------------------------------------------

@@ -541,3 +541,53 @@ TEST_P(StoreSuite, AcknowledgedBatchesSurviveKill9) {
 }
 
 }  // namespace rasid::store::testing
+
+namespace rasid::store::testing {
+namespace {
+
+// Schema step 2: national correlation state (detection facts, incident keys) and the positions
+// of newly stored alerts in a batch.
+TEST_P(StoreSuite, CorrelationFactsKeysAndAcceptedPositions) {
+  auto a = store_->add_authority("agency-a", "energy");
+  ASSERT_TRUE(a);
+  std::vector<NewAlert> batch = {make_alert("x1", kT0), make_alert("x2", kT0), make_alert("x1", kT0)};
+  auto first = store_->insert_alerts(a->id, batch, kT0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->accepted_index, (std::vector<std::size_t>{0, 1}));
+  std::vector<NewAlert> again = {make_alert("x3", kT0), make_alert("x2", kT0)};
+  auto second = store_->insert_alerts(a->id, again, kT0);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->accepted_index, (std::vector<std::size_t>{0}));
+
+  Detection d{0, a->id, "r1", "Rule one", "high", "ws-1", "amber", kT0, kT0, 1,
+              R"({"indicator":"ipv4-addr:203.0.113.9","users":["j.doe"]})"};
+  auto stored = store_->add_detection(d);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(store_->get_detection(stored->id)->facts, d.facts);
+
+  Incident one;
+  one.title = "Rule one at 2 authorities";
+  one.severity = "high";
+  one.tlp = "amber";
+  one.key = "rule:r1";
+  Incident other = one;
+  other.key = "user:j.doe";
+  Incident manual = one;
+  manual.key = "";
+  ASSERT_TRUE(store_->create_incident(one, "system"));
+  ASSERT_TRUE(store_->create_incident(other, "system"));
+  ASSERT_TRUE(store_->create_incident(manual, "someone"));
+  IncidentFilter by_key;
+  by_key.key = "rule:r1";
+  auto found = store_->query_incidents(by_key, {});
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->items.size(), 1u);
+  EXPECT_EQ(found->items[0].key, "rule:r1");
+  EXPECT_EQ(store_->get_incident(found->items[0].id)->key, "rule:r1");
+  auto all = store_->query_incidents({}, {});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->items.size(), 3u);
+}
+
+}  // namespace
+}  // namespace rasid::store::testing
