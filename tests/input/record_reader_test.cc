@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "input/detail/lines.h"
 #include "input/json_decoder.h"
 #include "test_util.h"
 
@@ -342,6 +344,24 @@ TEST(RecordReaderTest, DeferredJsonLinesAreFramedByCompleteBatch) {
   }
   EXPECT_EQ(got, expected);
   EXPECT_EQ(read_string(text, 4096).records, expected);  // and the same without deferral
+}
+
+// The reader counts the newlines of every deferred batch (the next batch's first line).
+TEST(RecordReaderTest, CountNewlinesMatchesAByteCount) {
+  std::string text;
+  std::uint32_t x = 12345;
+  for (std::size_t size : {0u, 1u, 15u, 16u, 17u, 4079u, 4080u, 4081u, 8160u, 100000u}) {
+    text.clear();
+    for (std::size_t i = 0; i < size; ++i) {
+      x = x * 1103515245u + 12345u;
+      text.push_back((x >> 16) % 4 == 0 ? '\n' : static_cast<char>('a' + (x >> 20) % 26));
+    }
+    EXPECT_EQ(detail::count_newlines(text),
+              static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')))
+        << size;
+    std::string all(size, '\n');  // every byte: the per-byte counters must not overflow
+    EXPECT_EQ(detail::count_newlines(all), size);
+  }
 }
 
 // Pretty-printed documents and arrays are still framed by the reader, deferral or not.
