@@ -181,10 +181,13 @@ struct StringStore {
   [[nodiscard]] std::string_view key(std::uint32_t i) const {
     return std::string_view(arena).substr(offsets[i], offsets[i + 1] - offsets[i]);
   }
-  void push(std::string_view value, std::uint32_t owner) {
+  // False when the arena would pass 4 GiB (its offsets are 32-bit).
+  [[nodiscard]] bool push(std::string_view value, std::uint32_t owner) {
+    if (arena.size() + value.size() > UINT32_MAX) return false;
     arena.append(value);
     offsets.push_back(static_cast<std::uint32_t>(arena.size()));
     owners.push_back(owner);
+    return true;
   }
   void build() {
     table.build(owners.size(), [&](std::uint32_t i) { return hash_bytes(key(i)); },
@@ -491,7 +494,8 @@ IndicatorIndex IndicatorSetBuilder::begin(SourceIndex source, const IndicatorFie
   m.source = source;
   m.tlp = fields.tlp;
   m.confidence = static_cast<std::int8_t>(std::clamp(fields.confidence, -1, 100));
-  if (!fields.id.empty()) {
+  // Ids past 4 GiB of id text (32-bit offsets) fall back to SOURCE:LINE.
+  if (!fields.id.empty() && d.ids.size() + fields.id.size() + 2 <= UINT32_MAX) {
     std::size_t length = std::min<std::size_t>(fields.id.size(), 0xffff);
     m.flags |= IndicatorMeta::kHasId;
     m.ref = static_cast<std::uint32_t>(d.ids.size());
@@ -548,7 +552,9 @@ Status IndicatorSetBuilder::add_value(IndicatorIndex indicator, IndicatorType ty
         d.ipv4.keys.push_back(net->v4);
         d.ipv4.owners.push_back(indicator);
       } else if (net->v6 && net->prefix == 128) {
-        d.ipv6.push(std::string_view(reinterpret_cast<const char*>(net->bytes.data()), 16), indicator);
+        if (!d.ipv6.push(std::string_view(reinterpret_cast<const char*>(net->bytes.data()), 16), indicator)) {
+          return fail(ErrorCode::kLimit, "too many IPv6 indicators (4 GiB of keys)");
+        }
       } else if (!net->v6) {
         auto [node, old] = d.nets4.insert(net->v4, net->prefix, indicator);
         if (old != detail::Trie4::kNone) d.net4_dups[node].push_back(indicator);
@@ -572,7 +578,9 @@ Status IndicatorSetBuilder::add_value(IndicatorIndex indicator, IndicatorType ty
       }
       auto domain = normalize_domain(name);
       if (!domain) return fail(ErrorCode::kParse, fmt::format("not a domain name: '{}'", text));
-      d.domains.push(*domain, indicator | (subdomains ? detail::kSubdomainBit : 0));
+      if (!d.domains.push(*domain, indicator | (subdomains ? detail::kSubdomainBit : 0))) {
+        return fail(ErrorCode::kLimit, "too many domain indicators (4 GiB of names)");
+      }
       if (subdomains) d.any_subdomains = true;
       note_type();
       return {};
@@ -580,14 +588,16 @@ Status IndicatorSetBuilder::add_value(IndicatorIndex indicator, IndicatorType ty
     case IndicatorType::kUrl: {
       auto url = normalize_url(text);
       if (!url) return fail(ErrorCode::kParse, fmt::format("not a URL: '{}'", text));
-      d.urls.push(*url, indicator);
+      if (!d.urls.push(*url, indicator)) return fail(ErrorCode::kLimit, "too many URL indicators (4 GiB of URLs)");
       note_type();
       return {};
     }
     case IndicatorType::kEmail: {
       auto email = normalize_email(text);
       if (!email) return fail(ErrorCode::kParse, fmt::format("not an e-mail address: '{}'", text));
-      d.emails.push(*email, indicator);
+      if (!d.emails.push(*email, indicator)) {
+        return fail(ErrorCode::kLimit, "too many e-mail indicators (4 GiB of addresses)");
+      }
       note_type();
       return {};
     }

@@ -144,6 +144,7 @@ void for_each_line(std::string_view text, F&& f) {
 // One line of a plain list. Hot path of the 10 M benchmark: no allocation but the value's.
 void plain_line(std::string_view line, std::uint32_t number, SourceIndex source, std::string_view source_name,
                 IndicatorSetBuilder& builder, Diagnostics& diags) {
+  if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // UTF-8 BOM
   std::size_t i = 0;
   while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
   if (i == line.size() || line[i] == '#' || line[i] == '\r') return;

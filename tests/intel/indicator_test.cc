@@ -144,6 +144,13 @@ TEST(IndicatorSetTest, BadLinesAreDiagnosedWithTheirLineAndTheRestLoads) {
   EXPECT_EQ(set->info(IndicatorIndex{0}).id, "feed.txt:2");
 }
 
+TEST(IndicatorSetTest, ByteOrderMarkBeforeTheFirstValue) {
+  Diagnostics diags;
+  auto set = plain("\xEF\xBB\xBF" "198.51.100.8\n", diags);
+  EXPECT_TRUE(diags.empty());
+  EXPECT_EQ(ip4(*set, "198.51.100.8").size(), 1u);
+}
+
 TEST(IndicatorSetTest, EqualValuesFromTwoSourcesAreTwoIndicators) {
   IndicatorSetBuilder builder;
   Diagnostics diags;
