@@ -41,23 +41,27 @@ bool NationalCorrelator::ignored(const std::string& value) const {
 NationalCorrelator::NationalCorrelator(NationalOptions options)
     : options_(std::move(options)), min_rule_level_(level_rank(options_.min_rule_level)) {}
 
-void NationalCorrelator::expire(KeyState& state, std::int64_t now) const {
-  while (!state.seen.empty() && state.seen.front().time < now - options_.window_us) state.seen.pop_front();
-  if (state.incident && state.last_activity < now - options_.window_us) state.incident.reset();
+void NationalCorrelator::expire(KeyState& state) const {
+  const std::int64_t horizon = state.newest - options_.lateness_us;
+  std::erase_if(state.seen, [&](const Seen& s) { return s.time < horizon; });
+  while (state.seen.size() > options_.max_per_key) state.seen.pop_front();
 }
 
 void NationalCorrelator::consider(const std::string& key, const std::string& title, const DetectionFacts& d,
                                   int level, std::vector<IncidentAction>& out) {
   KeyState& state = keys_[key];
-  expire(state, d.time);
-  if (state.incident) {
+  state.newest = std::max(state.newest, d.time);
+  expire(state);
+  const std::int64_t w = options_.window_us;
+  if (state.incident && d.time >= state.first - w && d.time <= state.last + w) {
     IncidentAction link;
     link.kind = IncidentAction::Kind::kLink;
     link.key = key;
     link.incident = *state.incident;
     link.detections = {d.id};
     out.push_back(std::move(link));
-    state.last_activity = std::max(state.last_activity, d.time);
+    state.first = std::min(state.first, d.time);
+    state.last = std::max(state.last, d.time);
     if (level > state.severity) {
       state.severity = level;
       IncidentAction raise;
@@ -70,22 +74,33 @@ void NationalCorrelator::consider(const std::string& key, const std::string& tit
     return;
   }
   state.seen.push_back({d.time, d.authority_id, d.id, level});
+  // The detections of the key within the window of this one, in either direction.
   std::set<std::int64_t> authorities;
-  for (const auto& s : state.seen) authorities.insert(s.authority);
+  std::vector<Seen> near;
+  for (const auto& s : state.seen) {
+    if (s.time >= d.time - w && s.time <= d.time + w) {
+      authorities.insert(s.authority);
+      near.push_back(s);
+    }
+  }
   if (authorities.size() < options_.min_authorities) return;
+  std::stable_sort(near.begin(), near.end(), [](const Seen& a, const Seen& b) { return a.time < b.time; });
   IncidentAction open;
   open.kind = IncidentAction::Kind::kOpen;
   open.key = key;
   int severity = 0;
-  for (const auto& s : state.seen) {
+  std::set<std::int64_t> taken;
+  for (const auto& s : near) {
     open.detections.push_back(s.detection);
+    taken.insert(s.detection);
     severity = std::max(severity, s.level);
   }
   open.severity = std::string(kLevels[static_cast<std::size_t>(severity)]);
   open.title = title + " at " + std::to_string(authorities.size()) + " authorities";
   state.severity = severity;
-  state.last_activity = d.time;
-  state.seen.clear();
+  state.first = near.front().time;
+  state.last = near.back().time;
+  std::erase_if(state.seen, [&](const Seen& s) { return taken.count(s.detection) > 0; });
   out.push_back(std::move(open));
 }
 

@@ -15,8 +15,14 @@
 //                   kGenericEntities in national.cc) and those in `ignore_entities` never
 //                   make an incident: they are not campaigns.
 //
-// Once an incident exists for a key, later detections with that key within `window` of the
-// incident's last activity are linked to it instead of opening another. A detection can belong
+// Detections may arrive in any order (authorities forward late, a sensor catches up after an
+// outage): two detections are "within the window" when their event times differ by at most
+// `window`, whichever came first, and detections of a key are kept for `lateness` after the
+// newest one seen (at most `max_per_key` of them, oldest dropped first).
+//
+// Once an incident exists for a key, later detections with that key whose time lies within
+// `window` of the incident's span (its earliest to its latest detection) are linked to it
+// instead of opening another. A detection can belong
 // to several incidents (one per key it shares); an incident's severity is the highest level of
 // its detections.
 
@@ -55,6 +61,8 @@ struct NationalOptions {
   std::size_t min_authorities = 2;
   std::string min_rule_level = "medium";
   std::vector<std::string> ignore_entities;  // more values to ignore (lowercase)
+  std::int64_t lateness_us = 30LL * 24 * 3600 * 1'000'000;
+  std::size_t max_per_key = 10000;
 };
 
 class NationalCorrelator {
@@ -77,13 +85,14 @@ class NationalCorrelator {
     int level;
   };
   struct KeyState {
-    std::deque<Seen> seen;                // within the window, in arrival order
-    std::optional<std::int64_t> incident;  // open incident for this key
-    std::int64_t last_activity = 0;
+    std::deque<Seen> seen;                 // not yet in an incident, in arrival order
+    std::int64_t newest = 0;               // latest event time seen for the key
+    std::optional<std::int64_t> incident;  // the latest incident of this key
+    std::int64_t first = 0, last = 0;      // its span (event times of its detections)
     int severity = -1;
   };
 
-  void expire(KeyState& state, std::int64_t now) const;
+  void expire(KeyState& state) const;
   void consider(const std::string& key, const std::string& title, const DetectionFacts& d, int level,
                 std::vector<IncidentAction>& out);
   [[nodiscard]] bool ignored(const std::string& value) const;

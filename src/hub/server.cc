@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "hub/dashboard.h"
+#include "hub/ingest_correlation.h"
 #include "hub/alert_batch.h"
 #include "hub/metrics.h"
 #include "hub/token.h"
@@ -101,6 +102,8 @@ struct Server::Impl {
   store::Store& store;
   std::unique_ptr<httplib::Server> http;
   Metrics metrics;
+  // Detections and national incidents from committed batches (ingest_correlation.h).
+  std::unique_ptr<IngestCorrelation> correlation;
 
   Impl(ServerOptions o, store::Store& s) : options(std::move(o)), store(s) {}
 
@@ -191,6 +194,13 @@ struct Server::Impl {
       return;
     }
     metrics.add_ingested(result->accepted, result->duplicates);
+    // The alerts are durable now; grouping them into detections and incidents comes after. A
+    // failure there is logged and counted, and does not turn an acknowledged batch into an error.
+    if (auto s = correlation->add(caller.authority.id, batch.alerts, result->accepted_index); !s) {
+      metrics.add_store_error();
+      spdlog::error("event=correlation_failed authority={} error={}", caller.authority.name,
+                    json_string(s.error().message));
+    }
     audit(caller, "alerts.ingest", caller.authority.name,
           "accepted=" + std::to_string(result->accepted) + " duplicates=" + std::to_string(result->duplicates));
     send_json(res, 200,
@@ -432,6 +442,10 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options, sto
     impl->http = std::move(ssl);
   } else {
     impl->http = std::make_unique<httplib::Server>();
+  }
+  impl->correlation = std::make_unique<IngestCorrelation>(store);
+  if (auto s = impl->correlation->rebuild(); !s) {
+    return fail(ErrorCode::kIo, "cannot rebuild the correlation state from the store: " + s.error().message);
   }
   impl->routes();
   return std::unique_ptr<Server>(new Server(std::move(impl)));

@@ -246,7 +246,8 @@ Result<nlohmann::ordered_json> compute_assessment(const AssessmentInput& input,
   }
   std::vector<const IncidentRecord*> incidents;
   for (const auto& i : input.incidents) {
-    if (i.created < p.from || i.created >= p.to) continue;
+    const Micros when = i.activity > 0 ? i.activity : i.created;
+    if (when < p.from || when >= p.to) continue;
     if (!options.authority.empty() &&
         std::find(i.authorities.begin(), i.authorities.end(), options.authority) == i.authorities.end()) {
       continue;
@@ -568,7 +569,9 @@ Result<nlohmann::ordered_json> compute_assessment(const AssessmentInput& input,
   std::int64_t cross = 0;
   {
     Json f;
-    f["definition"] = "National incidents opened in the period that involve two or more authorities.";
+    f["definition"] =
+        "National incidents of the period (by the event time of their earliest detection) that "
+        "involve two or more authorities.";
     Json list = Json::array();
     for (const auto* i : incidents) {
       if (i->authorities.size() < 2) continue;
@@ -592,7 +595,7 @@ Result<nlohmann::ordered_json> compute_assessment(const AssessmentInput& input,
     median_triage = nearest_rank(triage, 0.5);
     Json f;
     f["definition"] =
-        "Over incidents opened in the period: hours from opening to the first status change "
+        "Over the incidents of the period: hours from opening to the first status change "
         "away from `new` (triage) and to `resolved` or `false-positive` (resolve); median and "
         "90th percentile by the nearest-rank method; n = incidents that reached that step.";
     f["triage"] = percentiles(std::move(triage), "hours from opening to triage");

@@ -50,7 +50,10 @@ struct IncidentRecord {
   std::string severity;
   std::string status;  // new, triage, contained, resolved, false-positive
   std::string tlp;
-  Micros created = 0;
+  Micros created = 0;               // when the incident was opened (wall clock)
+  // Event time of its earliest linked detection: the period it belongs to. 0 = unknown (then
+  // `created` is used).
+  Micros activity = 0;
   std::optional<Micros> triaged;   // first change away from `new`
   std::optional<Micros> resolved;  // first change to resolved or false-positive
   std::vector<std::string> authorities;

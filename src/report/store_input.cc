@@ -103,6 +103,7 @@ Result<AssessmentInput> load_store_input(store::Store& store, const StoreInputOp
       auto detections = store.incident_detections(i.id);
       if (!detections) return fail(detections.error());
       for (const auto& d : *detections) {
+        if (r.activity == 0 || d.first_seen < r.activity) r.activity = d.first_seen;
         const std::string name = names.count(d.authority_id) ? names[d.authority_id] : std::to_string(d.authority_id);
         if (std::find(r.authorities.begin(), r.authorities.end(), name) == r.authorities.end()) {
           r.authorities.push_back(name);

@@ -517,6 +517,34 @@ class PostgresStore final : public Store {
         .and_then([](bool) -> Status { return ok(); });
   }
 
+  Result<std::vector<std::int64_t>> write_detections(std::span<const Detection> detections) override {
+    return call<std::vector<std::int64_t>>("write detections", [&](pqxx::connection& c) -> Result<std::vector<std::int64_t>> {
+      pqxx::work tx(c);
+      std::vector<std::int64_t> ids;
+      for (const Detection& d : detections) {
+        Params p;
+        if (d.id == 0) {
+          std::string sql =
+              "INSERT INTO detections (authority_id, rule_id, rule_title, level, host, tlp, "
+              "first_seen_us, last_seen_us, alert_count, facts) VALUES (" +
+              p.add(d.authority_id) + ", " + p.add(d.rule_id) + ", " + p.add(d.rule_title) + ", " +
+              p.add(d.level) + ", " + p.add(d.host) + ", " + p.add(d.tlp) + ", " + p.add(d.first_seen) +
+              ", " + p.add(d.last_seen) + ", " + p.add(d.alert_count) + ", " + p.add(d.facts) + ") RETURNING id";
+          ids.push_back(i64(exec(tx, sql, p)[0][0]));
+        } else {
+          std::string sql = "UPDATE detections SET last_seen_us = " + p.add(d.last_seen) +
+                            ", alert_count = " + p.add(d.alert_count) + " WHERE id = " + p.add(d.id);
+          if (exec(tx, sql, p).affected_rows() == 0) {
+            return fail(not_found("no detection with id " + std::to_string(d.id)));
+          }
+          ids.push_back(d.id);
+        }
+      }
+      tx.commit();
+      return ids;
+    });
+  }
+
   Result<Detection> get_detection(std::int64_t id) override {
     return call<Detection>("get detection", [&](pqxx::connection& c) -> Result<Detection> {
       pqxx::read_transaction tx(c);

@@ -531,6 +531,46 @@ class SqliteStore final : public Store {
     return ok();
   }
 
+  Result<std::vector<std::int64_t>> write_detections(std::span<const Detection> detections) override {
+    std::lock_guard lock(write_mu_);
+    Transaction tx(writer_);
+    if (auto s = tx.begin(); !s) return fail(s.error());
+    Stmt add(writer_,
+             "INSERT INTO detections (authority_id, rule_id, rule_title, level, host, tlp, "
+             "first_seen_us, last_seen_us, alert_count, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Stmt update(writer_, "UPDATE detections SET last_seen_us = ?, alert_count = ? WHERE id = ?");
+    if (!add.prepared() || !update.prepared()) return fail(sqlite_error(writer_, "prepare write detections"));
+    std::vector<std::int64_t> ids;
+    for (const Detection& d : detections) {
+      if (d.id == 0) {
+        add.reset();
+        add.bind(1, d.authority_id);
+        add.bind(2, std::string_view(d.rule_id));
+        add.bind(3, std::string_view(d.rule_title));
+        add.bind(4, std::string_view(d.level));
+        add.bind(5, std::string_view(d.host));
+        add.bind(6, std::string_view(d.tlp));
+        add.bind(7, d.first_seen);
+        add.bind(8, d.last_seen);
+        add.bind(9, d.alert_count);
+        add.bind(10, std::string_view(d.facts));
+        if (add.step() != SQLITE_DONE) return fail(sqlite_error(writer_, "add detection"));
+        ids.push_back(sqlite3_last_insert_rowid(writer_));
+      } else {
+        update.reset();
+        update.bind(1, d.last_seen);
+        update.bind(2, d.alert_count);
+        update.bind(3, d.id);
+        if (update.step() != SQLITE_DONE) return fail(sqlite_error(writer_, "update detection"));
+        if (sqlite3_changes(writer_) == 0)
+          return fail(ErrorCode::kNotFound, "no detection with id " + std::to_string(d.id));
+        ids.push_back(d.id);
+      }
+    }
+    if (auto s = tx.commit(); !s) return fail(s.error());
+    return ids;
+  }
+
   Result<Detection> get_detection(std::int64_t id) override {
     Reader r(*this);
     if (!r) return fail(r.error());

@@ -254,6 +254,11 @@ class Store {
   [[nodiscard]] virtual Status update_detection(std::int64_t id, Micros last_seen,
                                                 std::int64_t alert_count) = 0;
   [[nodiscard]] virtual Result<Detection> get_detection(std::int64_t id) = 0;
+  // Many detections in one transaction (the hub's ingest path): a row with id 0 is added, any
+  // other updates last_seen and alert_count of that id. Returns the ids in order. All or
+  // nothing: kNotFound for an update of a missing id.
+  [[nodiscard]] virtual Result<std::vector<std::int64_t>> write_detections(
+      std::span<const Detection> detections) = 0;
   [[nodiscard]] virtual Result<Page<Detection>> query_detections(const DetectionFilter& filter,
                                                                  const PageRequest& page) = 0;
 

@@ -121,3 +121,30 @@ TEST(NationalCorrelatorTest, OneDetectionCanOpenSeveralIncidents) {
 
 }  // namespace
 }  // namespace rasid::hub
+
+namespace rasid::hub {
+namespace {
+
+// Authorities forward at their own pace: a campaign is found whatever the arrival order.
+TEST(NationalCorrelatorTest, LateArrivalsStillMeetWithinTheWindow) {
+  NationalCorrelator c;
+  // Health sends three detections first: 2, 5 and 10 September (hours 0, 72, 214).
+  EXPECT_TRUE(c.add(detection(1, 10, 0)).empty());
+  EXPECT_TRUE(c.add(detection(2, 10, 72)).empty());
+  EXPECT_TRUE(c.add(detection(3, 10, 214)).empty());
+  // Energy's detection of 2 September, 3 hours after health's first, arrives a week later.
+  auto actions = c.add(detection(4, 20, 3));
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::kOpen);
+  // Health's 0 h and 72 h detections are within 72 h of it; the 214 h one is not.
+  EXPECT_EQ(actions[0].detections, (std::vector<std::int64_t>{1, 4, 2}));
+  c.opened("rule:r1", 9);
+  // Energy's next one, a day later, falls within the incident's span + window: linked.
+  auto next = c.add(detection(5, 20, 27));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].kind, Kind::kLink);
+  EXPECT_EQ(next[0].incident, 9);
+}
+
+}  // namespace
+}  // namespace rasid::hub

@@ -73,7 +73,12 @@ check("rules", [(x["rule_id"], x["current"], x["authorities"]) for x in f["top_r
       [("R1", 5, 2), ("R2", 1, 1), ("R3", 1, 1)])
 check("hosts", [(x["authority"], x["host"], x["current"]) for x in f["top_hosts"]["rows"]],
       [("health", "h1", 3), ("energy", "e1", 2), ("energy", "e2", 1), ("health", "h2", 1)])
-check("recommendations", [x["rule"] for x in r["recommendations"]], ["R2", "R7"])
+# The hub opened one national incident: rule R1 at health (2 Sep 10:00, 5 Sep 10:00) and energy
+# (2 Sep 13:00, linked 3 Sep 13:01), within 72 h of each other, in September by event time.
+check("cross-authority incidents", f["cross_authority_incidents"]["count"], 1)
+check("incident authorities", f["cross_authority_incidents"]["rows"][0]["authorities"], ["energy", "health"])
+check("incident title", f["cross_authority_incidents"]["rows"][0]["title"], 'Rule "Credential dump" at 2 authorities')
+check("recommendations", [x["rule"] for x in r["recommendations"]], ["R2", "R4", "R7"])
 layer = json.load(open(out + "/navigator-layer.json"))
 for key in ("name", "domain", "versions", "techniques"):
     if key not in layer: print("layer lacks " + key, file=sys.stderr); sys.exit(1)
@@ -86,6 +91,7 @@ PY
 python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1])); r["meta"]["data_as_of"] = "(ingestion time of the test run)"
+for row in r["figures"]["cross_authority_incidents"]["rows"]: row["created"] = "(time of the test run)"
 json.dump(r, open(sys.argv[2], "w"), indent=2); open(sys.argv[2], "a").write("\n")' "$out/report.json" "$tmp/report.json"
 if [ "${RASID_UPDATE_GOLDEN:-0}" = 1 ]; then
   mkdir -p tests/golden/report; cp "$tmp/report.json" tests/golden/report/report.json

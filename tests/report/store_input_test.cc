@@ -91,8 +91,8 @@ TEST_F(StoreInputTest, AlertsBecomeDetectionsByRuleHostAndWindow) {
 }
 
 TEST_F(StoreInputTest, IncidentsCarryTheirTimelineAndAuthorities) {
-  auto d1 = store_->add_detection({0, health_, "R1", "Title R1", "high", "h1", "amber", kT0, kT0, 1});
-  auto d2 = store_->add_detection({0, energy_, "R1", "Title R1", "high", "e1", "amber", kT0, kT0, 1});
+  auto d1 = store_->add_detection({0, health_, "R1", "Title R1", "high", "h1", "amber", kT0, kT0, 1, ""});
+  auto d2 = store_->add_detection({0, energy_, "R1", "Title R1", "high", "e1", "amber", kT0, kT0, 1, ""});
   ASSERT_TRUE(d1 && d2);
   store::Incident draft;
   draft.title = "Rule R1 at 2 authorities";

@@ -338,7 +338,7 @@ TEST_P(StoreSuite, DetectionsAreStoredUpdatedAndFiltered) {
   auto a = store_->add_authority("agency-a", "energy");
   auto b = store_->add_authority("bank-b", "banking");
   ASSERT_TRUE(a && b);
-  Detection d{0, a->id, "r1", "Rule one", "high", "ws-1", "amber", kT0, kT0 + 10, 3};
+  Detection d{0, a->id, "r1", "Rule one", "high", "ws-1", "amber", kT0, kT0 + 10, 3, ""};
   auto d1 = store_->add_detection(d);
   ASSERT_TRUE(d1) << d1.error().to_string();
   d.authority_id = b->id;
@@ -381,7 +381,7 @@ TEST_P(StoreSuite, DetectionsAreStoredUpdatedAndFiltered) {
 TEST_P(StoreSuite, IncidentsKeepATimelineOfEveryChange) {
   auto a = store_->add_authority("agency-a", "energy");
   ASSERT_TRUE(a);
-  auto det = store_->add_detection({0, a->id, "r1", "Rule one", "high", "ws-1", "amber", kT0, kT0, 1});
+  auto det = store_->add_detection({0, a->id, "r1", "Rule one", "high", "ws-1", "amber", kT0, kT0, 1, ""});
   ASSERT_TRUE(det);
   Incident inc;
   inc.title = "Campaign X";
@@ -587,6 +587,40 @@ TEST_P(StoreSuite, CorrelationFactsKeysAndAcceptedPositions) {
   auto all = store_->query_incidents({}, {});
   ASSERT_TRUE(all);
   EXPECT_EQ(all->items.size(), 3u);
+}
+
+}  // namespace
+}  // namespace rasid::store::testing
+
+namespace rasid::store::testing {
+namespace {
+
+TEST_P(StoreSuite, WriteDetectionsAddsAndUpdatesInOneTransaction) {
+  auto a = store_->add_authority("agency-a", "energy");
+  ASSERT_TRUE(a);
+  auto existing = store_->add_detection({0, a->id, "r1", "Rule one", "high", "ws-1", "amber", kT0, kT0, 1, ""});
+  ASSERT_TRUE(existing);
+  Detection update;
+  update.id = existing->id;
+  update.last_seen = kT0 + 5;
+  update.alert_count = 4;
+  Detection fresh{0, a->id, "r2", "Rule two", "low", "ws-2", "green", kT0 + 9, kT0 + 9, 1, "{}"};
+  std::vector<Detection> rows = {update, fresh};
+  auto ids = store_->write_detections(rows);
+  ASSERT_TRUE(ids) << ids.error().to_string();
+  ASSERT_EQ(ids->size(), 2u);
+  EXPECT_EQ((*ids)[0], existing->id);
+  EXPECT_GT((*ids)[1], existing->id);
+  EXPECT_EQ(store_->get_detection(existing->id)->alert_count, 4);
+  EXPECT_EQ(store_->get_detection((*ids)[1])->rule_title, "Rule two");
+  // All or nothing: an update of a missing id leaves the batch's new row unwritten.
+  Detection missing;
+  missing.id = (*ids)[1] + 100;
+  std::vector<Detection> bad = {fresh, missing};
+  auto failed = store_->write_detections(bad);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->query_detections({}, {})->items.size(), 2u);
 }
 
 }  // namespace
