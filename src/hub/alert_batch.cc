@@ -81,6 +81,15 @@ std::optional<BatchError> convert(const json& item, store::NewAlert& out) {
     }
   }
   out.tlp = "amber";
+  // An indicator hit carries the TLP of its indicator (docs/alert-format.md); a top-level
+  // `tlp` (set by the sender) wins.
+  if (auto ind = item.find("indicator"); ind != item.end() && ind->is_object()) {
+    if (auto t = ind->find("tlp"); t != ind->end() && t->is_string()) {
+      auto tlp = normalize_tlp(t->get_ref<const std::string&>());
+      if (!tlp) return err("indicator.tlp", "'" + t->get<std::string>() + "' is not clear, green, amber, amber+strict or red");
+      out.tlp = *tlp;
+    }
+  }
   if (auto it = item.find("tlp"); it != item.end()) {
     if (!it->is_string()) return err("tlp", "must be a string");
     auto tlp = normalize_tlp(it->get_ref<const std::string&>());

@@ -116,3 +116,24 @@ TEST(AlertBatchTest, Timestamps) {
 
 }  // namespace
 }  // namespace rasid::hub
+
+namespace rasid::hub {
+namespace {
+
+TEST(AlertBatchTest, IndicatorHitsCarryTheIndicatorTlp) {
+  auto batch = parse_alert_batch(
+      R"({"rule_id":"indicator--1","rule_title":"Indicator match: domain-name evil.example","level":"high","indicator":{"type":"domain-name","value":"evil.example","tlp":"green"}}
+{"rule_id":"indicator--2","rule_title":"t","level":"high","tlp":"red","indicator":{"type":"ipv4-addr","value":"198.51.100.1","tlp":"green"}}
+{"rule_id":"indicator--3","rule_title":"t","level":"high","indicator":{"type":"ipv4-addr","value":"198.51.100.2","tlp":null}})");
+  ASSERT_FALSE(batch.error) << batch.error->message;
+  ASSERT_EQ(batch.alerts.size(), 3u);
+  EXPECT_EQ(batch.alerts[0].tlp, "green");
+  EXPECT_EQ(batch.alerts[1].tlp, "red");    // the sender's own marking wins
+  EXPECT_EQ(batch.alerts[2].tlp, "amber");  // no marking: AMBER
+  auto bad = parse_alert_batch(R"([{"rule_id":"r","rule_title":"t","level":"low","indicator":{"tlp":"blue"}}])");
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->field, "indicator.tlp");
+}
+
+}  // namespace
+}  // namespace rasid::hub
