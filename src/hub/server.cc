@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <charconv>
 #include <exception>
@@ -17,6 +19,7 @@
 
 #include "hub/dashboard.h"
 #include "hub/ingest_correlation.h"
+#include "hub/tlp.h"
 #include "hub/alert_batch.h"
 #include "hub/metrics.h"
 #include "hub/token.h"
@@ -315,6 +318,256 @@ struct Server::Impl {
     send_json(res, 200, "{\"count\":" + std::to_string(*count) + "}");
   }
 
+  // `limit` and `cursor` of a list endpoint; false after answering 400.
+  static bool page_params(const httplib::Request& req, httplib::Response& res, store::PageRequest& page) {
+    if (req.has_param("limit")) {
+      auto limit = to_int(req.get_param_value("limit"));
+      if (!limit || *limit < 1 || *limit > static_cast<std::int64_t>(store::kMaxPageSize)) {
+        send_error(res, 400, "bad 'limit': expected 1 to " + std::to_string(store::kMaxPageSize));
+        return false;
+      }
+      page.limit = static_cast<std::size_t>(*limit);
+    }
+    if (req.has_param("cursor")) {
+      auto after = to_int(req.get_param_value("cursor"));
+      if (!after || *after < 0) {
+        send_error(res, 400, "bad 'cursor'");
+        return false;
+      }
+      page.after = *after;
+    }
+    return true;
+  }
+
+  static json detection_json(const store::Detection& d, const std::map<std::int64_t, std::string>& names) {
+    auto name = names.find(d.authority_id);
+    return json{{"id", d.id},
+                {"authority", name == names.end() ? std::to_string(d.authority_id) : name->second},
+                {"rule_id", d.rule_id},
+                {"rule_title", d.rule_title},
+                {"level", d.level},
+                {"host", d.host},
+                {"tlp", d.tlp},
+                {"first_seen", format_timestamp(d.first_seen)},
+                {"last_seen", format_timestamp(d.last_seen)},
+                {"alert_count", d.alert_count}};
+  }
+
+  std::optional<std::map<std::int64_t, std::string>> authority_names(httplib::Response& res) {
+    auto list = store.list_authorities();
+    if (!list) {
+      (void)store_failed(res, list.error(), "list_authorities");
+      return std::nullopt;
+    }
+    std::map<std::int64_t, std::string> names;
+    for (const auto& a : *list) names[a.id] = a.name;
+    return names;
+  }
+
+  // GET /api/v1/detections: deduplicated detections (docs/incidents.md), narrowed like alerts.
+  void get_detections(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+    auto names = authority_names(res);
+    if (!names) return;
+    store::DetectionFilter filter;
+    std::vector<std::int64_t> wanted;
+    for (auto& name : list_param(req, "authority")) {
+      auto it = std::find_if(names->begin(), names->end(), [&](auto& entry) { return entry.second == name; });
+      if (it == names->end()) return send_error(res, 400, "unknown authority '" + name + "'");
+      wanted.push_back(it->first);
+    }
+    const bool coordinator = caller.token.role == Role::kCoordinator;
+    if (coordinator) {
+      if (!wanted.empty()) filter.authority_ids = wanted;
+    } else {
+      for (auto id : wanted) {
+        if (id != caller.authority.id) return send_error(res, 403, "an analyst reads only their own authority's detections");
+      }
+      filter.authority_ids = std::vector<std::int64_t>{caller.authority.id};
+    }
+    for (const char* key : {"from", "to"}) {
+      if (!req.has_param(key)) continue;
+      auto t = parse_timestamp(req.get_param_value(key));
+      if (!t) return send_error(res, 400, std::string("bad '") + key + "': expected an ISO-8601 date-time with a zone");
+      (std::string_view(key) == "from" ? filter.from : filter.to) = *t;
+    }
+    filter.levels = list_param(req, "level");
+    filter.rule_ids = list_param(req, "rule");
+    store::PageRequest page;
+    if (!page_params(req, res, page)) return;
+    auto result = store.query_detections(filter, page);
+    if (!result) return (void)store_failed(res, result.error(), "query_detections");
+    json items = json::array();
+    for (const auto& d : result->items) {
+      // TLP (tlp.h): another authority's detection only when its marking allows the caller.
+      if (d.authority_id != caller.authority.id &&
+          !may_read(Viewer{caller.token.role, caller.authority.id},
+                    Sharing{parse_tlp(d.tlp).value_or(Tlp::kAmber), d.authority_id, {}, false})) {
+        continue;
+      }
+      items.push_back(detection_json(d, *names));
+    }
+    json body{{"items", items}};
+    if (result->next) body["next"] = std::to_string(*result->next);
+    if (coordinator) audit(caller, "detections.read", "*", req.path + "?" + query_text(req));
+    send_json(res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  // The authorities an incident involves (through its linked detections), and those detections.
+  struct Involvement {
+    std::vector<store::Detection> detections;
+    std::vector<std::string> authorities;
+    bool includes(std::int64_t authority) const {
+      return std::any_of(detections.begin(), detections.end(), [&](const auto& d) { return d.authority_id == authority; });
+    }
+  };
+  Result<Involvement> involvement(std::int64_t incident, const std::map<std::int64_t, std::string>& names) {
+    auto detections = store.incident_detections(incident);
+    if (!detections) return fail(detections.error());
+    Involvement out;
+    out.detections = std::move(*detections);
+    for (const auto& d : out.detections) {
+      auto name = names.count(d.authority_id) ? names.at(d.authority_id) : std::to_string(d.authority_id);
+      if (std::find(out.authorities.begin(), out.authorities.end(), name) == out.authorities.end()) {
+        out.authorities.push_back(name);
+      }
+    }
+    std::sort(out.authorities.begin(), out.authorities.end());
+    return out;
+  }
+
+  static json incident_json(const store::Incident& i, const std::vector<std::string>& authorities) {
+    return json{{"id", i.id},          {"title", i.title},   {"status", std::string(store::to_string(i.status))},
+                {"severity", i.severity}, {"owner", i.owner}, {"tlp", i.tlp},
+                {"key", i.key},        {"authorities", authorities},
+                {"created", format_timestamp(i.created)}, {"updated", format_timestamp(i.updated)}};
+  }
+
+  // GET /api/v1/incidents: coordinators all; analysts those involving their authority.
+  void get_incidents(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+    auto names = authority_names(res);
+    if (!names) return;
+    store::IncidentFilter filter;
+    for (auto& text : list_param(req, "status")) {
+      auto status = store::parse_incident_status(text);
+      if (!status) return send_error(res, 400, "bad 'status': new, triage, contained, resolved or false-positive");
+      filter.statuses.push_back(*status);
+    }
+    store::PageRequest page;
+    if (!page_params(req, res, page)) return;
+    auto result = store.query_incidents(filter, page);
+    if (!result) return (void)store_failed(res, result.error(), "query_incidents");
+    const bool coordinator = caller.token.role == Role::kCoordinator;
+    json items = json::array();
+    for (const auto& i : result->items) {
+      auto who = involvement(i.id, *names);
+      if (!who) return (void)store_failed(res, who.error(), "incident_detections");
+      if (!coordinator && !who->includes(caller.authority.id)) continue;
+      items.push_back(incident_json(i, who->authorities));
+    }
+    json body{{"items", items}};
+    if (result->next) body["next"] = std::to_string(*result->next);
+    if (coordinator) audit(caller, "incidents.read", "*", req.path + "?" + query_text(req));
+    send_json(res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  // GET /api/v1/incidents/{id}: the incident, its timeline and its detections. An analyst sees
+  // an incident only if it involves their authority, and only their own detections of it.
+  void get_incident(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+    auto id = to_int(req.matches[1].str());
+    auto names = authority_names(res);
+    if (!names) return;
+    auto incident = id ? store.get_incident(*id) : Result<store::Incident>(fail(ErrorCode::kNotFound, "bad id"));
+    if (!incident) {
+      if (incident.error().code == ErrorCode::kNotFound) return send_error(res, 404, "no such incident");
+      return (void)store_failed(res, incident.error(), "get_incident");
+    }
+    auto who = involvement(*id, *names);
+    if (!who) return (void)store_failed(res, who.error(), "incident_detections");
+    const bool coordinator = caller.token.role == Role::kCoordinator;
+    if (!coordinator && !who->includes(caller.authority.id)) return send_error(res, 404, "no such incident");
+    auto timeline = store.incident_timeline(*id);
+    if (!timeline) return (void)store_failed(res, timeline.error(), "incident_timeline");
+    json body = incident_json(*incident, who->authorities);
+    json events = json::array();
+    for (const auto& e : *timeline) {
+      events.push_back({{"at", format_timestamp(e.at)}, {"actor", e.actor}, {"kind", e.kind}, {"detail", e.detail}});
+    }
+    body["timeline"] = events;
+    json detections = json::array();
+    std::size_t hidden = 0;
+    for (const auto& d : who->detections) {
+      if (!coordinator && d.authority_id != caller.authority.id) {
+        ++hidden;
+        continue;
+      }
+      detections.push_back(detection_json(d, *names));
+    }
+    body["detections"] = detections;
+    body["other_authorities_detections"] = hidden;
+    if (coordinator) audit(caller, "incident.read", std::to_string(*id), "");
+    send_json(res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  // PATCH /api/v1/incidents/{id} {"status","severity","owner","note"}: coordinators work incidents.
+  void patch_incident(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+    auto id = to_int(req.matches[1].str());
+    json patch = json::parse(req.body, nullptr, false);
+    if (patch.is_discarded() || !patch.is_object()) return send_error(res, 400, "the body must be a JSON object");
+    store::IncidentChange change;
+    for (const auto& [key, value] : patch.items()) {
+      if (!value.is_string()) return send_error(res, 422, "'" + key + "' must be a string");
+      const std::string text = value.get<std::string>();
+      if (key == "status") {
+        change.status = store::parse_incident_status(text);
+        if (!change.status) return send_error(res, 422, "'status': new, triage, contained, resolved or false-positive");
+      } else if (key == "severity") {
+        static const std::array<std::string_view, 5> kLevels = {"informational", "low", "medium", "high", "critical"};
+        if (std::find(kLevels.begin(), kLevels.end(), text) == kLevels.end())
+          return send_error(res, 422, "'severity': informational, low, medium, high or critical");
+        change.severity = text;
+      } else if (key == "owner") {
+        if (text.size() > 200) return send_error(res, 422, "'owner': at most 200 characters");
+        change.owner = text;
+      } else if (key == "note") {
+        if (text.empty() || text.size() > 10000) return send_error(res, 422, "'note': 1 to 10000 characters");
+        change.note = text;
+      } else {
+        return send_error(res, 422, "unknown field '" + key + "': status, severity, owner or note");
+      }
+    }
+    if (!change.status && !change.severity && !change.owner && !change.note)
+      return send_error(res, 422, "nothing to change: give status, severity, owner or note");
+    auto updated = id ? store.update_incident(*id, change, caller.token.lookup)
+                      : Result<store::Incident>(fail(ErrorCode::kNotFound, "bad id"));
+    if (!updated) {
+      if (updated.error().code == ErrorCode::kNotFound) return send_error(res, 404, "no such incident");
+      return (void)store_failed(res, updated.error(), "update_incident");
+    }
+    audit(caller, "incident.update", std::to_string(*id), patch.dump());
+    auto names = authority_names(res);
+    if (!names) return;
+    auto who = involvement(*id, *names);
+    if (!who) return (void)store_failed(res, who.error(), "incident_detections");
+    send_json(res, 200, incident_json(*updated, who->authorities).dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  // POST /api/v1/incidents/{id}/detections {"detection": N}: link by hand.
+  void link_incident_detection(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+    auto id = to_int(req.matches[1].str());
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("detection") || !body["detection"].is_number_integer())
+      return send_error(res, 422, "the body must be {\"detection\": ID}");
+    const std::int64_t detection = body["detection"].get<std::int64_t>();
+    auto linked = id ? store.link_detection(*id, detection, caller.token.lookup)
+                     : Status(fail(ErrorCode::kNotFound, "bad id"));
+    if (!linked) {
+      if (linked.error().code == ErrorCode::kNotFound) return send_error(res, 404, linked.error().message);
+      return (void)store_failed(res, linked.error(), "link_detection");
+    }
+    audit(caller, "incident.link", std::to_string(*id), "detection=" + std::to_string(detection));
+    send_json(res, 200, "{\"linked\":true}");
+  }
+
   void get_authorities(const httplib::Request&, httplib::Response& res, const Caller& caller) {
     auto list = store.list_authorities();
     if (!list) {
@@ -407,6 +660,17 @@ struct Server::Impl {
                [this](const auto& q, auto& r, const auto& c) { get_authorities(q, r, c); }));
     s.Get("/api/v1/audit", wrap("/api/v1/audit", {Role::kAdmin}, true,
                                 [this](const auto& q, auto& r, const auto& c) { get_audit(q, r, c); }));
+    s.Get("/api/v1/detections", wrap("/api/v1/detections", {Role::kAnalyst, Role::kCoordinator}, true,
+                                     [this](const auto& q, auto& r, const auto& c) { get_detections(q, r, c); }));
+    s.Get("/api/v1/incidents", wrap("/api/v1/incidents", {Role::kAnalyst, Role::kCoordinator}, true,
+                                    [this](const auto& q, auto& r, const auto& c) { get_incidents(q, r, c); }));
+    s.Get(R"(/api/v1/incidents/(\d+))", wrap("/api/v1/incidents/{id}", {Role::kAnalyst, Role::kCoordinator}, true,
+                                              [this](const auto& q, auto& r, const auto& c) { get_incident(q, r, c); }));
+    s.Patch(R"(/api/v1/incidents/(\d+))", wrap("/api/v1/incidents/{id}", {Role::kCoordinator}, true,
+                                                [this](const auto& q, auto& r, const auto& c) { patch_incident(q, r, c); }));
+    s.Post(R"(/api/v1/incidents/(\d+)/detections)",
+           wrap("/api/v1/incidents/{id}/detections", {Role::kCoordinator}, true,
+                [this](const auto& q, auto& r, const auto& c) { link_incident_detection(q, r, c); }));
     register_dashboard(s, store, DashboardOptions{options.attack, !options.tls_cert.empty(), 30});
   }
 };
