@@ -22,6 +22,7 @@
 #include "hub/tlp.h"
 #include "hub/alert_batch.h"
 #include "hub/metrics.h"
+#include "hub/openapi.h"
 #include "hub/token.h"
 
 namespace rasid::hub {
@@ -645,6 +646,9 @@ struct Server::Impl {
         return;
       }
       send_json(res, 200, "{\"status\":\"ok\",\"schema_version\":" + std::to_string(*v) + "}");
+    }));
+    s.Get("/api/v1/openapi.json", wrap("/api/v1/openapi.json", {}, false, [](const auto&, auto& res, const auto&) {
+      res.set_content(std::string(openapi_document()), "application/json");
     }));
     s.Get("/metrics", wrap("/metrics", {}, false, [this](const auto&, auto& res, const auto&) {
       res.set_content(metrics.render(), "text/plain; version=0.0.4");

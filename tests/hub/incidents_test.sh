@@ -108,4 +108,6 @@ import json,sys
 actions=[e['action'] for e in json.load(open('$tmp/body'))['items']]
 for need in ('incidents.read','incident.read','incident.update'):
     assert need in actions, (need, actions)" || fail "audit entries"
+# The OpenAPI document is served without a token and is docs/openapi.json.
+curl -sf "$base/api/v1/openapi.json" | cmp -s - docs/openapi.json || fail "served openapi.json differs from docs/openapi.json"
 echo "incidents: ok"
