@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@ namespace rasid::cli {
 namespace {
 
 struct ServeOptions {
+  std::string config_file;
   std::string data_dir;
   std::string listen = "127.0.0.1:8443";
   std::string store_spec;
@@ -31,6 +33,54 @@ struct ServeOptions {
   bool insecure_http = false;
   std::string attack_file;
 };
+
+// Reads `name = value` lines of a serve configuration file into `o`, for the options the command
+// line left unset. Errors name the file and line.
+Status read_config(const std::string& path, ServeOptions& o, const CLI::App& cmd) {
+  std::ifstream in(path);
+  if (!in) return fail(ErrorCode::kIo, "cannot open the configuration file", Location{path});
+  std::string line;
+  int number = 0;
+  auto given = [&](const char* option) { return cmd.count(option) > 0; };
+  while (std::getline(in, line)) {
+    ++number;
+    const Location where{path, number};
+    auto trim = [](std::string text) {
+      const auto first = text.find_first_not_of(" \t\r");
+      if (first == std::string::npos) return std::string();
+      const auto last = text.find_last_not_of(" \t\r");
+      return text.substr(first, last - first + 1);
+    };
+    std::string text = trim(line);
+    if (text.empty() || text[0] == '#' || text == "[serve]") continue;
+    const auto eq = text.find('=');
+    if (eq == std::string::npos) return fail(ErrorCode::kParse, "expected `name = value`", where);
+    const std::string name = trim(text.substr(0, eq));
+    std::string value = trim(text.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(value.substr(0, hash));
+    }
+    auto set = [&](const char* option, std::string& field) {
+      if (!given(option)) field = value;
+    };
+    if (name == "data") set("--data", o.data_dir);
+    else if (name == "listen") set("--listen", o.listen);
+    else if (name == "store") set("--store", o.store_spec);
+    else if (name == "tls-cert") set("--tls-cert", o.tls_cert);
+    else if (name == "tls-key") set("--tls-key", o.tls_key);
+    else if (name == "attack") set("--attack", o.attack_file);
+    else if (name == "insecure-http") {
+      if (value != "true" && value != "false") return fail(ErrorCode::kParse, "insecure-http must be true or false", where);
+      if (!given("--insecure-http")) o.insecure_http = value == "true";
+    } else {
+      return fail(ErrorCode::kParse,
+                  "unknown option '" + name + "' (data, listen, store, tls-cert, tls-key, insecure-http, attack)", where);
+    }
+  }
+  return ok();
+}
 
 int run_serve(const ServeOptions& o) {
   // Logs: one line per event, key=value (logfmt), UTC timestamps, on standard error.
@@ -122,7 +172,7 @@ int run_serve(const ServeOptions& o) {
 std::function<int()> add_serve_command(CLI::App& app) {
   auto options = std::make_shared<ServeOptions>();
   auto* serve = app.add_subcommand("serve", "Run the hub: ingest alerts from authorities, serve the API (docs/hub.md)");
-  serve->add_option("--data", options->data_dir, "Data folder (SQLite store hub.db lives here)")->required();
+  serve->add_option("--data", options->data_dir, "Data folder (SQLite store hub.db lives here); required here or in --config");
   serve->add_option("--listen", options->listen, "ADDR:PORT to listen on (default 127.0.0.1:8443)");
   serve->add_option("--store", options->store_spec,
                     "Store: sqlite (default, DATA/hub.db), sqlite:PATH or postgresql://...");
@@ -130,10 +180,26 @@ std::function<int()> add_serve_command(CLI::App& app) {
   serve->add_option("--tls-key", options->tls_key, "TLS private key (PEM)");
   serve->add_flag("--insecure-http", options->insecure_http,
                   "Serve plain HTTP (refused unless the listen address is loopback)");
+  serve->add_option("--config", options->config_file,
+                    "Read options from FILE: one `name = value` per line, names as the long options without "
+                    "dashes (data, listen, store, tls-cert, tls-key, insecure-http, attack), strings in quotes, "
+                    "# comments; options given on the command line win (docs/hub.md, Configuration file)");
   serve->add_option("--attack", options->attack_file,
                     "ATT&CK compact extract for the dashboard (enterprise-attack-compact.json); default "
                     "$RASID_ATTACK_DATA, /usr/share/rasid/attack/, ../shared/data/attack/");
-  return [options] { return run_serve(*options); };
+  return [options, serve] {
+    if (!options->config_file.empty()) {
+      if (auto s = read_config(options->config_file, *options, *serve); !s) {
+        fmt::print(stderr, "error: {}\n", s.error().to_string());
+        return kExitUsage;
+      }
+    }
+    if (options->data_dir.empty()) {
+      fmt::print(stderr, "error: --data is required (on the command line or as `data = ...` in --config)\n");
+      return kExitUsage;
+    }
+    return run_serve(*options);
+  };
 }
 
 }  // namespace rasid::cli
