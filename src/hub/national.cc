@@ -104,7 +104,18 @@ void NationalCorrelator::consider(const std::string& key, const std::string& tit
   out.push_back(std::move(open));
 }
 
+void NationalCorrelator::sweep() {
+  const std::int64_t horizon = newest_ - options_.lateness_us;
+  std::erase_if(keys_, [&](const auto& entry) {
+    const KeyState& state = entry.second;
+    return state.newest < horizon && (!state.incident || state.last < horizon);
+  });
+}
+
 std::vector<IncidentAction> NationalCorrelator::add(const DetectionFacts& d) {
+  constexpr std::size_t kSweepEvery = 4096;
+  newest_ = std::max(newest_, d.time);
+  if (++added_ % kSweepEvery == 0) sweep();
   std::vector<IncidentAction> out;
   const int level = level_rank(d.level);
   if (!d.indicator.empty()) {

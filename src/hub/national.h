@@ -97,9 +97,15 @@ class NationalCorrelator {
                 std::vector<IncidentAction>& out);
   [[nodiscard]] bool ignored(const std::string& value) const;
 
+  // Drops keys whose newest detection is older than `lateness` before the newest seen at all,
+  // so the state stays bounded over months of uptime (run every kSweepEvery additions).
+  void sweep();
+
   NationalOptions options_;
   int min_rule_level_;
   std::map<std::string, KeyState> keys_;
+  std::int64_t newest_ = 0;
+  std::size_t added_ = 0;
 };
 
 }  // namespace rasid::hub

@@ -148,3 +148,22 @@ TEST(NationalCorrelatorTest, LateArrivalsStillMeetWithinTheWindow) {
 
 }  // namespace
 }  // namespace rasid::hub
+
+namespace rasid::hub {
+namespace {
+
+// Months of uptime: keys nobody has seen for longer than the lateness are dropped.
+TEST(NationalCorrelatorTest, StateStaysBounded) {
+  NationalCorrelator c;
+  constexpr std::int64_t kDays = 24;
+  for (std::int64_t i = 0; i < 20000; ++i) {
+    // A fresh rule every time, one detection each: nothing ever correlates.
+    EXPECT_TRUE(c.add(detection(i, 10, i * kDays / 10, "rule-" + std::to_string(i))).empty());
+  }
+  // 20,000 detections over 48,000 hours: only keys within the last 30 days (+ one sweep period)
+  // remain, far fewer than 20,000.
+  EXPECT_LT(c.keys(), 4096u + 30u * 24u * 10u / 24u + 1u);
+}
+
+}  // namespace
+}  // namespace rasid::hub
