@@ -266,25 +266,10 @@ struct Server::Impl {
     std::map<std::int64_t, std::string> names;
     bool cross = false;
     if (!alert_filter(req, res, caller, filter, names, cross)) return;
+    // The cursor is only a position: the filter and the caller's rights are applied again on
+    // every page, so a forged cursor reveals nothing more.
     store::PageRequest page;
-    if (req.has_param("limit")) {
-      auto limit = to_int(req.get_param_value("limit"));
-      if (!limit || *limit < 1 || *limit > static_cast<std::int64_t>(store::kMaxPageSize)) {
-        send_error(res, 400, "bad 'limit': expected 1 to " + std::to_string(store::kMaxPageSize));
-        return;
-      }
-      page.limit = static_cast<std::size_t>(*limit);
-    }
-    if (req.has_param("cursor")) {
-      // The cursor is only a position: the filter and the caller's rights are applied again
-      // on every page, so a forged cursor reveals nothing more.
-      auto after = to_int(req.get_param_value("cursor"));
-      if (!after || *after < 0) {
-        send_error(res, 400, "bad 'cursor'");
-        return;
-      }
-      page.after = *after;
-    }
+    if (!page_params(req, res, page)) return;
     auto result = store.query_alerts(filter, page);
     if (!result) {
       (void)store_failed(res, result.error(), "query_alerts");
@@ -586,22 +571,7 @@ struct Server::Impl {
 
   void get_audit(const httplib::Request& req, httplib::Response& res, const Caller&) {
     store::PageRequest page;
-    if (req.has_param("limit")) {
-      auto limit = to_int(req.get_param_value("limit"));
-      if (!limit || *limit < 1 || *limit > static_cast<std::int64_t>(store::kMaxPageSize)) {
-        send_error(res, 400, "bad 'limit'");
-        return;
-      }
-      page.limit = static_cast<std::size_t>(*limit);
-    }
-    if (req.has_param("cursor")) {
-      auto after = to_int(req.get_param_value("cursor"));
-      if (!after || *after < 0) {
-        send_error(res, 400, "bad 'cursor'");
-        return;
-      }
-      page.after = *after;
-    }
+    if (!page_params(req, res, page)) return;
     auto result = store.read_audit(page);
     if (!result) {
       (void)store_failed(res, result.error(), "read_audit");
