@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -31,19 +30,34 @@ TEST(OpenApiTest, ServedDocumentIsTheDocsFile) {
 TEST(OpenApiTest, EveryRouteOfTheServerIsDocumented) {
   const std::string server = read(std::string(RASID_SOURCE_DIR) + "/src/hub/server.cc");
   auto doc = nlohmann::json::parse(openapi_document());
-  // s.Get("/path", ...) and s.Patch(R"(/api/v1/incidents/(\d+))", ...)
-  static const std::regex kRoute(R"re(s\.(Get|Post|Patch|Put|Delete)\((?:R"\(([^"]*)\)"|"([^"]*)"))re");
+  // s.Get("/path", ...) and s.Patch(R"(/api/v1/incidents/(\d+))", ...). (No std::regex: GCC 12
+  // warns inside it under the sanitizer build.)
   std::set<std::string> seen;
-  for (auto it = std::sregex_iterator(server.begin(), server.end(), kRoute); it != std::sregex_iterator(); ++it) {
-    std::string method = (*it)[1].str();
-    for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const std::string raw = (*it)[2].matched ? (*it)[2].str() : (*it)[3].str();
-    std::string path = std::regex_replace(raw, std::regex(R"(\(\\d\+\))"), "{id}");
-    seen.insert(method + " " + path);
-    ASSERT_TRUE(doc["paths"].contains(path)) << path << " is served but not in docs/openapi.json";
-    EXPECT_TRUE(doc["paths"][path].contains(method)) << method << " " << path << " is not documented";
+  for (const char* method : {"Get", "Post", "Patch", "Put", "Delete"}) {
+    const std::string call = std::string("s.") + method + "(";
+    for (auto pos = server.find(call); pos != std::string::npos; pos = server.find(call, pos + 1)) {
+      std::size_t at = pos + call.size();
+      std::string path;
+      if (server.compare(at, 3, "R\"(") == 0) {
+        at += 3;
+        path = server.substr(at, server.find(")\"", at) - at);
+      } else if (server[at] == '"') {
+        ++at;
+        path = server.substr(at, server.find('"', at) - at);
+      } else {
+        continue;
+      }
+      for (auto digits = path.find("(\\d+)"); digits != std::string::npos; digits = path.find("(\\d+)")) {
+        path.replace(digits, 5, "{id}");
+      }
+      std::string lower = method;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      seen.insert(lower + " " + path);
+      ASSERT_TRUE(doc["paths"].contains(path)) << path << " is served but not in docs/openapi.json";
+      EXPECT_TRUE(doc["paths"][path].contains(lower)) << lower << " " << path << " is not documented";
+    }
   }
-  // The regex must have found the routes (a change in how they are written would hide them).
+  // The scan must have found the routes (a change in how they are written would hide them).
   EXPECT_GE(seen.size(), 13u);
   EXPECT_TRUE(seen.count("patch /api/v1/incidents/{id}"));
   EXPECT_TRUE(seen.count("post /api/v1/alerts"));
