@@ -151,7 +151,7 @@ int run_report(const ReportOptions& o) {
       const std::string html = std::filesystem::absolute(out / "report.html").string();
       const std::string pdf = std::filesystem::absolute(out / "report.pdf").string();
       const std::string command = fmt::format(
-          "'{}' --headless --no-sandbox --disable-gpu --no-pdf-header-footer --print-to-pdf='{}' 'file://{}' "
+          "'{}' --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-pdf-header-footer --print-to-pdf='{}' 'file://{}' "
           ">/dev/null 2>&1",
           chromium, pdf, html);
       pdf_note = std::system(command.c_str()) == 0 && std::filesystem::exists(pdf)
