@@ -485,21 +485,14 @@ class PostgresStore final : public Store {
 
   // ---- detections ----
 
+  // One detection is a batch of one (write_detections holds the statement).
   Result<Detection> add_detection(const Detection& d) override {
-    return call<Detection>("add detection", [&](pqxx::connection& c) -> Result<Detection> {
-      pqxx::work tx(c);
-      Params p;
-      std::string sql =
-          "INSERT INTO detections (authority_id, rule_id, rule_title, level, host, tlp, "
-          "first_seen_us, last_seen_us, alert_count, facts) VALUES (" +
-          p.add(d.authority_id) + ", " + p.add(d.rule_id) + ", " + p.add(d.rule_title) + ", " +
-          p.add(d.level) + ", " + p.add(d.host) + ", " + p.add(d.tlp) + ", " + p.add(d.first_seen) +
-          ", " + p.add(d.last_seen) + ", " + p.add(d.alert_count) + ", " + p.add(d.facts) + ") RETURNING id";
-      Detection out = d;
-      out.id = i64(exec(tx, sql, p)[0][0]);
-      tx.commit();
-      return out;
-    });
+    Detection out = d;
+    out.id = 0;
+    auto ids = write_detections(std::span<const Detection>(&out, 1));
+    if (!ids) return fail(ids.error());
+    out.id = ids->front();
+    return out;
   }
 
   Status update_detection(std::int64_t id, Micros last_seen, std::int64_t alert_count) override {

@@ -498,24 +498,13 @@ class SqliteStore final : public Store {
 
   // ---- detections ----
 
+  // One detection is a batch of one (write_detections holds the statement).
   Result<Detection> add_detection(const Detection& d) override {
-    std::lock_guard lock(write_mu_);
-    Stmt st(writer_,
-            "INSERT INTO detections (authority_id, rule_id, rule_title, level, host, tlp, "
-            "first_seen_us, last_seen_us, alert_count, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    st.bind(1, d.authority_id);
-    st.bind(2, std::string_view(d.rule_id));
-    st.bind(3, std::string_view(d.rule_title));
-    st.bind(4, std::string_view(d.level));
-    st.bind(5, std::string_view(d.host));
-    st.bind(6, std::string_view(d.tlp));
-    st.bind(7, d.first_seen);
-    st.bind(8, d.last_seen);
-    st.bind(9, d.alert_count);
-    st.bind(10, std::string_view(d.facts));
-    if (auto s = run(writer_, st, "add detection"); !s) return fail(s.error());
     Detection out = d;
-    out.id = sqlite3_last_insert_rowid(writer_);
+    out.id = 0;
+    auto ids = write_detections(std::span<const Detection>(&out, 1));
+    if (!ids) return fail(ids.error());
+    out.id = ids->front();
     return out;
   }
 
