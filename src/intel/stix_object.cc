@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <span>
 
 #include "intel/detail/stix_text.h"
 #include "intel/detail/stix_types.h"
@@ -23,12 +22,9 @@ namespace {
 using UuidBytes = std::array<unsigned char, 16>;
 
 int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
@@ -36,48 +32,43 @@ bool dash_at(std::size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
 
 // 8-4-4-4-12 hex digits of any case to 16 bytes.
 std::optional<UuidBytes> parse_uuid(std::string_view text) {
-  if (text.size() != 36)
-    return std::nullopt;
+  if (text.size() != 36) return std::nullopt;
   UuidBytes out{};
   std::size_t n = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (dash_at(i)) {
-      if (text[i] != '-')
-        return std::nullopt;
+      if (text[i] != '-') return std::nullopt;
       continue;
     }
     int hi = hex_digit(text[i]);
     int lo = i + 1 < text.size() ? hex_digit(text[i + 1]) : -1;
-    if (hi < 0 || lo < 0)
-      return std::nullopt;
+    if (hi < 0 || lo < 0) return std::nullopt;
     out[n++] = static_cast<unsigned char>(hi * 16 + lo);
     ++i;
   }
   return out;
 }
 
-std::string format_uuid(const UuidBytes &bytes) {
+std::string format_uuid(const UuidBytes& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10)
-      out.push_back('-');
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
     out.push_back(kHex[bytes[i] >> 4]);
     out.push_back(kHex[bytes[i] & 0x0F]);
   }
   return out;
 }
 
-void set_version(UuidBytes &bytes, unsigned version) {
+void set_version(UuidBytes& bytes, unsigned version) {
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | (version << 4));
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) |
-                                        0x80); // RFC 9562 variant 10
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 9562 variant 10
 }
 
 // Days since 1970-01-01 to a proleptic Gregorian date (the inverse of the
 // days-from-civil computation in detail/stix_text.cc).
-void civil_from_days(std::int64_t days, int &year, int &month, int &day) {
+void civil_from_days(std::int64_t days, int& year, int& month, int& day) {
   days += 719468;
   std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   std::int64_t doe = days - era * 146097;
@@ -94,23 +85,20 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-} // namespace
+}  // namespace
 
 std::string uuid_v5(std::string_view namespace_uuid, std::string_view name) {
   auto ns = parse_uuid(namespace_uuid);
-  if (!ns)
-    return {};
+  if (!ns) return {};
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr &&
-            EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) == 1 &&
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) == 1 &&
             EVP_DigestUpdate(ctx, ns->data(), ns->size()) == 1 &&
             EVP_DigestUpdate(ctx, name.data(), name.size()) == 1 &&
             EVP_DigestFinal_ex(ctx, digest, &digest_size) == 1;
   EVP_MD_CTX_free(ctx);
-  if (!ok || digest_size < 16)
-    return {}; // SHA-1 cannot fail on a working libcrypto
+  if (!ok || digest_size < 16) return {};  // SHA-1 cannot fail on a working libcrypto
   UuidBytes bytes{};
   std::memcpy(bytes.data(), digest, bytes.size());
   set_version(bytes, 5);
@@ -122,20 +110,17 @@ std::string uuid_v4() {
   // RAND_bytes fails only when the generator cannot be seeded; a UUID from an
   // unseeded generator would collide, so that is a broken environment rather
   // than an input error.
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-    std::abort();
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) std::abort();
   set_version(bytes, 4);
   return format_uuid(bytes);
 }
 
 bool is_uuid(std::string_view text) {
-  if (text.size() != 36)
-    return false;
+  if (text.size() != 36) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (dash_at(i)) {
-      if (c != '-')
-        return false;
+      if (c != '-') return false;
     } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
       return false;
     }
@@ -144,15 +129,12 @@ bool is_uuid(std::string_view text) {
 }
 
 bool is_stix_type(std::string_view type) {
-  if (type.size() < 3 || type.size() > 250)
-    return false;
-  if (type.front() == '-' || type.back() == '-')
-    return false;
+  if (type.size() < 3 || type.size() > 250) return false;
+  if (type.front() == '-' || type.back() == '-') return false;
   char previous = 0;
   for (char c : type) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok || (c == '-' && previous == '-'))
-      return false;
+    if (!ok || (c == '-' && previous == '-')) return false;
     previous = c;
   }
   return true;
@@ -160,26 +142,21 @@ bool is_stix_type(std::string_view type) {
 
 bool is_stix_id(std::string_view id, std::string_view type) {
   std::size_t sep = id.find("--");
-  if (sep == std::string_view::npos)
-    return false;
+  if (sep == std::string_view::npos) return false;
   std::string_view prefix = id.substr(0, sep);
-  if (!type.empty() && prefix != type)
-    return false;
+  if (!type.empty() && prefix != type) return false;
   return is_stix_type(prefix) && is_uuid(id.substr(sep + 2));
 }
 
 std::optional<std::int64_t> parse_stix_timestamp(std::string_view text) {
   auto t = detail::parse_timestamp(text);
-  if (!t)
-    return std::nullopt;
+  if (!t) return std::nullopt;
   return t->seconds * 1'000'000 + t->nanos / 1000;
 }
 
 std::string format_stix_timestamp(std::int64_t micros, int digits) {
-  if (digits < 0)
-    digits = 0;
-  if (digits > 6)
-    digits = 6;
+  if (digits < 0) digits = 0;
+  if (digits > 6) digits = 6;
   std::int64_t seconds = floor_div(micros, 1'000'000);
   auto fraction = static_cast<long>(micros - seconds * 1'000'000);
   std::int64_t days = floor_div(seconds, 86400);
@@ -187,14 +164,12 @@ std::string format_stix_timestamp(std::int64_t micros, int digits) {
   int year = 0, month = 0, day = 0;
   civil_from_days(days, year, month, day);
   char buffer[48];
-  int n = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d",
-                        year, month, day, in_day / 3600, in_day / 60 % 60,
-                        in_day % 60);
+  int n = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d", year, month, day,
+                        in_day / 3600, in_day / 60 % 60, in_day % 60);
   std::string out(buffer, static_cast<std::size_t>(n));
   if (digits > 0) {
     static constexpr long kScale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-    std::snprintf(buffer, sizeof buffer, ".%0*ld", digits,
-                  fraction / kScale[6 - digits]);
+    std::snprintf(buffer, sizeof buffer, ".%0*ld", digits, fraction / kScale[6 - digits]);
     out += buffer;
   }
   out.push_back('Z');
@@ -238,41 +213,41 @@ std::u16string utf16_units(std::string_view text) {
 // JSON.stringify's string form: the two mandatory escapes, the five named
 // control escapes, other control characters as \u00xx in lower case, everything
 // else as it is.
-void append_canonical_string(std::string &out, std::string_view s) {
+void append_canonical_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (u < 0x20) {
-        out += "\\u00";
-        out.push_back(kHex[u >> 4]);
-        out.push_back(kHex[u & 0x0F]);
-      } else {
-        out.push_back(c);
-      }
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 0x0F]);
+        } else {
+          out.push_back(c);
+        }
     }
   }
   out.push_back('"');
@@ -283,13 +258,13 @@ void append_canonical_string(std::string &out, std::string_view s) {
 // notation for exponents in
 // [-6, 21) and d.ddde+n otherwise. NaN and infinities have no JSON form; they
 // become null.
-void append_canonical_number(std::string &out, double value) {
+void append_canonical_number(std::string& out, double value) {
   if (!std::isfinite(value)) {
     out += "null";
     return;
   }
   if (value == 0) {
-    out.push_back('0'); // also -0
+    out.push_back('0');  // also -0
     return;
   }
   if (value < 0) {
@@ -297,22 +272,19 @@ void append_canonical_number(std::string &out, double value) {
     value = -value;
   }
   char buffer[64];
-  auto result = std::to_chars(buffer, buffer + sizeof buffer, value,
-                              std::chars_format::scientific);
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   std::string_view sci(buffer, static_cast<std::size_t>(result.ptr - buffer));
   std::size_t e_pos = sci.find('e');
   std::string digits;
   for (char c : sci.substr(0, e_pos)) {
-    if (c != '.')
-      digits.push_back(c);
+    if (c != '.') digits.push_back(c);
   }
   int exponent = 0;
   std::string_view exp_text = sci.substr(e_pos + 1);
-  if (!exp_text.empty() && exp_text[0] == '+')
-    exp_text.remove_prefix(1);
+  if (!exp_text.empty() && exp_text[0] == '+') exp_text.remove_prefix(1);
   std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
   int k = static_cast<int>(digits.size());
-  int n = exponent + 1; // the decimal point sits after n digits
+  int n = exponent + 1;  // the decimal point sits after n digits
   if (k <= n && n <= 21) {
     out += digits;
     out.append(static_cast<std::size_t>(n - k), '0');
@@ -340,90 +312,87 @@ void append_canonical_number(std::string &out, double value) {
 // digits; larger ones are doubles in I-JSON and print as such.
 constexpr std::int64_t kMaxExactInteger = std::int64_t{1} << 53;
 
-void append_canonical(std::string &out, const json &value) {
+void append_canonical(std::string& out, const json& value) {
   switch (value.type()) {
-  case json::value_t::null:
-  case json::value_t::discarded:
-    out += "null";
-    break;
-  case json::value_t::boolean:
-    out += value.get<bool>() ? "true" : "false";
-    break;
-  case json::value_t::number_integer: {
-    auto i = value.get<std::int64_t>();
-    if (i >= -kMaxExactInteger && i <= kMaxExactInteger) {
-      out += std::to_string(i);
-    } else {
-      append_canonical_number(out, static_cast<double>(i));
+    case json::value_t::null:
+    case json::value_t::discarded:
+      out += "null";
+      break;
+    case json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      break;
+    case json::value_t::number_integer: {
+      auto i = value.get<std::int64_t>();
+      if (i >= -kMaxExactInteger && i <= kMaxExactInteger) {
+        out += std::to_string(i);
+      } else {
+        append_canonical_number(out, static_cast<double>(i));
+      }
+      break;
     }
-    break;
-  }
-  case json::value_t::number_unsigned: {
-    auto u = value.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(kMaxExactInteger)) {
-      out += std::to_string(u);
-    } else {
-      append_canonical_number(out, static_cast<double>(u));
+    case json::value_t::number_unsigned: {
+      auto u = value.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(kMaxExactInteger)) {
+        out += std::to_string(u);
+      } else {
+        append_canonical_number(out, static_cast<double>(u));
+      }
+      break;
     }
-    break;
-  }
-  case json::value_t::number_float:
-    append_canonical_number(out, value.get<double>());
-    break;
-  case json::value_t::string:
-    append_canonical_string(out, value.get_ref<const std::string &>());
-    break;
-  case json::value_t::binary: {
-    // Not produced by parsing JSON text; written as the list of its bytes.
-    out.push_back('[');
-    bool first = true;
-    for (std::uint8_t byte : value.get_binary()) {
-      if (!first)
-        out.push_back(',');
-      first = false;
-      out += std::to_string(byte);
+    case json::value_t::number_float:
+      append_canonical_number(out, value.get<double>());
+      break;
+    case json::value_t::string:
+      append_canonical_string(out, value.get_ref<const std::string&>());
+      break;
+    case json::value_t::binary: {
+      // Not produced by parsing JSON text; written as the list of its bytes.
+      out.push_back('[');
+      bool first = true;
+      for (std::uint8_t byte : value.get_binary()) {
+        if (!first) out.push_back(',');
+        first = false;
+        out += std::to_string(byte);
+      }
+      out.push_back(']');
+      break;
     }
-    out.push_back(']');
-    break;
-  }
-  case json::value_t::array: {
-    out.push_back('[');
-    bool first = true;
-    for (const auto &item : value) {
-      if (!first)
-        out.push_back(',');
-      first = false;
-      append_canonical(out, item);
+    case json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : value) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_canonical(out, item);
+      }
+      out.push_back(']');
+      break;
     }
-    out.push_back(']');
-    break;
-  }
-  case json::value_t::object: {
-    std::vector<std::pair<std::u16string, const std::string *>> keys;
-    keys.reserve(value.size());
-    for (const auto &[key, item] : value.items()) {
-      keys.emplace_back(utf16_units(key), &key);
+    case json::value_t::object: {
+      std::vector<std::pair<std::u16string, const std::string*>> keys;
+      keys.reserve(value.size());
+      for (const auto& [key, item] : value.items()) {
+        keys.emplace_back(utf16_units(key), &key);
+      }
+      std::sort(keys.begin(), keys.end());
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [units, key] : keys) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_canonical_string(out, *key);
+        out.push_back(':');
+        append_canonical(out, value.find(*key).value());
+      }
+      out.push_back('}');
+      break;
     }
-    std::sort(keys.begin(), keys.end());
-    out.push_back('{');
-    bool first = true;
-    for (const auto &[units, key] : keys) {
-      if (!first)
-        out.push_back(',');
-      first = false;
-      append_canonical_string(out, *key);
-      out.push_back(':');
-      append_canonical(out, value.find(*key).value());
-    }
-    out.push_back('}');
-    break;
-  }
   }
 }
 
-} // namespace
+}  // namespace
 
-std::string canonical_json(const nlohmann::json &value) {
+std::string canonical_json(const nlohmann::json& value) {
   std::string out;
   append_canonical(out, value);
   return out;
@@ -432,16 +401,12 @@ std::string canonical_json(const nlohmann::json &value) {
 // --- Deterministic SCO ids
 // ----------------------------------------------------------------------
 
-std::optional<std::string> sco_deterministic_id(const nlohmann::json &object) {
-  if (!object.is_object())
-    return std::nullopt;
+std::optional<std::string> sco_deterministic_id(const nlohmann::json& object) {
+  if (!object.is_object()) return std::nullopt;
   auto type = object.find("type");
-  if (type == object.end() || !type->is_string())
-    return std::nullopt;
-  const detail::StixTypeSpec *spec =
-      detail::find_stix_type(type->get_ref<const std::string &>());
-  if (spec == nullptr || spec->kind != detail::StixKind::kSco ||
-      spec->id_contributing.empty()) {
+  if (type == object.end() || !type->is_string()) return std::nullopt;
+  const detail::StixTypeSpec* spec = detail::find_stix_type(type->get_ref<const std::string&>());
+  if (spec == nullptr || spec->kind != detail::StixKind::kSco || spec->id_contributing.empty()) {
     return std::nullopt;
   }
   json name = json::object();
@@ -455,10 +420,9 @@ std::optional<std::string> sco_deterministic_id(const nlohmann::json &object) {
         // SHA-512. For a dictionary with none of them the specification leaves
         // the choice open; the first name in code point order keeps the id
         // deterministic.
-        const json *chosen = nullptr;
+        const json* chosen = nullptr;
         std::string chosen_name;
-        for (std::string_view algorithm :
-             {"MD5", "SHA-1", "SHA-256", "SHA-512"}) {
+        for (std::string_view algorithm : {"MD5", "SHA-1", "SHA-256", "SHA-512"}) {
           if (auto h = it->find(std::string(algorithm)); h != it->end()) {
             chosen = &*h;
             chosen_name = algorithm;
@@ -469,20 +433,16 @@ std::optional<std::string> sco_deterministic_id(const nlohmann::json &object) {
           chosen = &it->begin().value();
           chosen_name = it->begin().key();
         }
-        if (chosen != nullptr)
-          name[key] = json{{chosen_name, *chosen}};
+        if (chosen != nullptr) name[key] = json{{chosen_name, *chosen}};
       } else {
         name[key] = *it;
       }
     }
-    if (space == std::string_view::npos)
-      break;
+    if (space == std::string_view::npos) break;
     list.remove_prefix(space + 1);
   }
-  if (name.empty())
-    return std::nullopt;
-  return fmt::format("{}--{}", spec->type,
-                     uuid_v5(kStixScoNamespace, canonical_json(name)));
+  if (name.empty()) return std::nullopt;
+  return fmt::format("{}--{}", spec->type, uuid_v5(kStixScoNamespace, canonical_json(name)));
 }
 
-} // namespace rasid::intel
+}  // namespace rasid::intel

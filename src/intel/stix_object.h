@@ -8,25 +8,22 @@
 // OpenSSL random generator), safe to call from any thread.
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 namespace rasid::intel {
 
 // The namespace of deterministic SCO ids (STIX 2.1 section 2.9).
-inline constexpr std::string_view kStixScoNamespace =
-    "00abedb4-aa42-466c-9c01-fed23315a9b7";
+inline constexpr std::string_view kStixScoNamespace = "00abedb4-aa42-466c-9c01-fed23315a9b7";
 
 // RFC 9562 UUID version 5 (SHA-1 of the namespace's 16 bytes followed by
 // `name`) in the namespace `namespace_uuid` (text form 8-4-4-4-12, hex digits
 // of any case). Returns the lowercase text form, or "" when `namespace_uuid` is
 // not a UUID.
-[[nodiscard]] std::string uuid_v5(std::string_view namespace_uuid,
-                                  std::string_view name);
+[[nodiscard]] std::string uuid_v5(std::string_view namespace_uuid, std::string_view name);
 
 // A random UUID version 4 (OpenSSL RAND_bytes), lowercase text form.
 [[nodiscard]] std::string uuid_v4();
@@ -49,14 +46,12 @@ inline constexpr std::string_view kStixScoNamespace =
 // number of digits) as microseconds since the Unix epoch; fraction digits past
 // the sixth are dropped (truncated). nullopt when `text` is not such a
 // timestamp.
-[[nodiscard]] std::optional<std::int64_t>
-parse_stix_timestamp(std::string_view text);
+[[nodiscard]] std::optional<std::int64_t> parse_stix_timestamp(std::string_view text);
 
 // `micros` since the epoch as "YYYY-MM-DDTHH:MM:SS.fffZ" with `digits` fraction
 // digits (clamped to 0..6; 0 writes no fraction and no dot). Precondition: the
 // instant lies in the years 0001 to 9999 (STIX's four-digit years).
-[[nodiscard]] std::string format_stix_timestamp(std::int64_t micros,
-                                                int digits = 3);
+[[nodiscard]] std::string format_stix_timestamp(std::int64_t micros, int digits = 3);
 
 // --- Objects
 // ----------------------------------------------------------------------------------
@@ -82,20 +77,18 @@ struct StixProblem {
 // rule). An indicator with pattern_type "stix" must parse and pass
 // validate_stix_pattern(). References are checked for their form and type, not
 // resolved. Empty = valid. Never throws.
-[[nodiscard]] std::vector<StixProblem>
-validate_stix_object(const nlohmann::json &object);
+[[nodiscard]] std::vector<StixProblem> validate_stix_object(const nlohmann::json& object);
 
 // Same, and also appends to `warnings` what the specification advises against
 // without forbidding (custom property names without the "x_" prefix).
-[[nodiscard]] std::vector<StixProblem>
-validate_stix_object(const nlohmann::json &object,
-                     std::vector<StixProblem> &warnings);
+[[nodiscard]] std::vector<StixProblem> validate_stix_object(const nlohmann::json& object,
+                                                            std::vector<StixProblem>& warnings);
 
 // The RFC 8785 (JSON Canonicalization Scheme) serialization of `value`: object
 // members sorted by the UTF-16 code units of their names, no whitespace,
 // strings escaped as ECMAScript's JSON.stringify does, numbers in ECMAScript's
 // shortest form (integers beyond 2^53 go through double, as JCS requires).
-[[nodiscard]] std::string canonical_json(const nlohmann::json &value);
+[[nodiscard]] std::string canonical_json(const nlohmann::json& value);
 
 // The deterministic id of an SCO (STIX 2.1 section 2.9): "<type>--" + UUIDv5 in
 // kStixScoNamespace over canonical_json() of an object holding the type's ID
@@ -104,7 +97,6 @@ validate_stix_object(const nlohmann::json &object,
 // order). nullopt when `object` is not one of the 18 SCO types of the
 // specification, when the type has no ID contributing properties (process), or
 // when none of them is present (the producer must then use a UUIDv4).
-[[nodiscard]] std::optional<std::string>
-sco_deterministic_id(const nlohmann::json &object);
+[[nodiscard]] std::optional<std::string> sco_deterministic_id(const nlohmann::json& object);
 
-} // namespace rasid::intel
+}  // namespace rasid::intel

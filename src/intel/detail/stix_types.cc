@@ -4,10 +4,8 @@ namespace rasid::intel::detail {
 namespace {
 
 constexpr StixTypeSpec kTypes[] = {
-    {"attack-pattern", StixKind::kSdo,
-     "name description aliases kill_chain_phases", ""},
-    {"campaign", StixKind::kSdo,
-     "name description aliases first_seen last_seen objective", ""},
+    {"attack-pattern", StixKind::kSdo, "name description aliases kill_chain_phases", ""},
+    {"campaign", StixKind::kSdo, "name description aliases first_seen last_seen objective", ""},
     {"course-of-action", StixKind::kSdo, "name description", ""},
     {"grouping", StixKind::kSdo, "name description context object_refs", ""},
     {"identity", StixKind::kSdo,
@@ -50,34 +48,29 @@ constexpr StixTypeSpec kTypes[] = {
     {"observed-data", StixKind::kSdo,
      "first_observed last_observed number_observed objects object_refs", ""},
     {"opinion", StixKind::kSdo, "explanation authors opinion object_refs", ""},
-    {"report", StixKind::kSdo,
-     "name description report_types published object_refs", ""},
+    {"report", StixKind::kSdo, "name description report_types published object_refs", ""},
     {"threat-actor", StixKind::kSdo,
      "name description threat_actor_types aliases first_seen last_seen roles "
      "goals "
      "sophistication resource_level primary_motivation secondary_motivations "
      "personal_motivations",
      ""},
-    {"tool", StixKind::kSdo,
-     "name description tool_types aliases kill_chain_phases tool_version", ""},
+    {"tool", StixKind::kSdo, "name description tool_types aliases kill_chain_phases tool_version",
+     ""},
     {"vulnerability", StixKind::kSdo, "name description", ""},
     {"relationship", StixKind::kSro,
-     "relationship_type description source_ref target_ref start_time stop_time",
-     ""},
+     "relationship_type description source_ref target_ref start_time stop_time", ""},
     {"sighting", StixKind::kSro,
      "description first_seen last_seen count sighting_of_ref "
      "observed_data_refs "
      "where_sighted_refs summary",
      ""},
     {"artifact", StixKind::kSco,
-     "mime_type payload_bin url hashes encryption_algorithm decryption_key",
-     "hashes payload_bin"},
+     "mime_type payload_bin url hashes encryption_algorithm decryption_key", "hashes payload_bin"},
     {"autonomous-system", StixKind::kSco, "number name rir", "number"},
-    {"directory", StixKind::kSco,
-     "path path_enc ctime mtime atime contains_refs", "path"},
+    {"directory", StixKind::kSco, "path path_enc ctime mtime atime contains_refs", "path"},
     {"domain-name", StixKind::kSco, "value resolves_to_refs", "value"},
-    {"email-addr", StixKind::kSco, "value display_name belongs_to_ref",
-     "value"},
+    {"email-addr", StixKind::kSco, "value display_name belongs_to_ref", "value"},
     {"email-message", StixKind::kSco,
      "is_multipart date content_type from_ref sender_ref to_refs cc_refs "
      "bcc_refs message_id "
@@ -88,10 +81,8 @@ constexpr StixTypeSpec kTypes[] = {
      "hashes size name name_enc magic_number_hex mime_type ctime mtime atime "
      "parent_directory_ref contains_refs content_ref",
      "hashes name extensions parent_directory_ref"},
-    {"ipv4-addr", StixKind::kSco, "value resolves_to_refs belongs_to_refs",
-     "value"},
-    {"ipv6-addr", StixKind::kSco, "value resolves_to_refs belongs_to_refs",
-     "value"},
+    {"ipv4-addr", StixKind::kSco, "value resolves_to_refs belongs_to_refs", "value"},
+    {"ipv6-addr", StixKind::kSco, "value resolves_to_refs belongs_to_refs", "value"},
     {"mac-addr", StixKind::kSco, "value", "value"},
     {"mutex", StixKind::kSco, "name", "name"},
     {"network-traffic", StixKind::kSco,
@@ -117,8 +108,7 @@ constexpr StixTypeSpec kTypes[] = {
      "credential_last_changed account_first_login account_last_login",
      "account_type user_id account_login"},
     {"windows-registry-key", StixKind::kSco,
-     "key values modified_time creator_user_ref number_of_subkeys",
-     "key values"},
+     "key values modified_time creator_user_ref number_of_subkeys", "key values"},
     {"x509-certificate", StixKind::kSco,
      "is_self_signed hashes version serial_number signature_algorithm issuer "
      "validity_not_before validity_not_after subject "
@@ -126,21 +116,17 @@ constexpr StixTypeSpec kTypes[] = {
      "subject_public_key_modulus subject_public_key_exponent "
      "x509_v3_extensions",
      "hashes serial_number"},
-    {"marking-definition", StixKind::kMarking,
-     "name definition_type definition", ""},
-    {"language-content", StixKind::kLanguageContent,
-     "object_ref object_modified contents", ""},
+    {"marking-definition", StixKind::kMarking, "name definition_type definition", ""},
+    {"language-content", StixKind::kLanguageContent, "object_ref object_modified contents", ""},
     {"extension-definition", StixKind::kExtensionDefinition,
-     "name description schema version extension_types extension_properties",
-     ""},
+     "name description schema version extension_types extension_properties", ""},
 };
 
-} // namespace
+}  // namespace
 
-const StixTypeSpec *find_stix_type(std::string_view type) {
-  for (const StixTypeSpec &spec : kTypes) {
-    if (spec.type == type)
-      return &spec;
+const StixTypeSpec* find_stix_type(std::string_view type) {
+  for (const StixTypeSpec& spec : kTypes) {
+    if (spec.type == type) return &spec;
   }
   return nullptr;
 }
@@ -149,13 +135,11 @@ bool has_word(std::string_view list, std::string_view word) {
   while (!list.empty()) {
     std::size_t space = list.find(' ');
     std::string_view head = list.substr(0, space);
-    if (head == word)
-      return true;
-    if (space == std::string_view::npos)
-      break;
+    if (head == word) return true;
+    if (space == std::string_view::npos) break;
     list.remove_prefix(space + 1);
   }
   return false;
 }
 
-} // namespace rasid::intel::detail
+}  // namespace rasid::intel::detail

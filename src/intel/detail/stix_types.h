@@ -8,14 +8,7 @@
 
 namespace rasid::intel::detail {
 
-enum class StixKind {
-  kSdo,
-  kSro,
-  kSco,
-  kMarking,
-  kLanguageContent,
-  kExtensionDefinition
-};
+enum class StixKind { kSdo, kSro, kSco, kMarking, kLanguageContent, kExtensionDefinition };
 
 // One type of the specification. Property lists are space-separated names (from
 // the specification and the OASIS JSON schemas); `id_contributing` lists an
@@ -29,9 +22,9 @@ struct StixTypeSpec {
 };
 
 // The spec of `type`, or nullptr for a type the specification does not define.
-const StixTypeSpec *find_stix_type(std::string_view type);
+const StixTypeSpec* find_stix_type(std::string_view type);
 
 // True when `word` is one of the space-separated words of `list`.
 bool has_word(std::string_view list, std::string_view word);
 
-} // namespace rasid::intel::detail
+}  // namespace rasid::intel::detail
