@@ -1,6 +1,7 @@
 // Enumerations and helpers of store.h shared by every implementation.
 
 #include "store/store.h"
+#include "store/stix_rows.h"
 
 #include <algorithm>
 #include <array>
@@ -70,3 +71,48 @@ std::optional<IncidentStatus> parse_incident_status(std::string_view text) {
 }
 
 }  // namespace rasid::store
+
+namespace rasid::store::detail {
+
+std::string encode_ids(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  for (std::int64_t id : ids) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+std::vector<std::int64_t> decode_ids(std::string_view text) {
+  std::vector<std::int64_t> out;
+  std::int64_t value = 0;
+  bool in_number = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      value = value * 10 + (c - '0');
+      in_number = true;
+    } else if (in_number) {
+      out.push_back(value);
+      value = 0;
+      in_number = false;
+    }
+  }
+  if (in_number) out.push_back(value);
+  return out;
+}
+
+std::string version_condition(VersionSelect select, std::string_view spec_cond) {
+  if (select != VersionSelect::kLast && select != VersionSelect::kFirst) return {};
+  std::string sql = "o.version_us = (SELECT ";
+  sql += select == VersionSelect::kLast ? "MAX" : "MIN";
+  sql += "(o2.version_us) FROM stix_objects o2 WHERE o2.collection = o.collection AND "
+         "o2.object_id = o.object_id";
+  if (!spec_cond.empty()) {
+    sql += " AND ";
+    sql += spec_cond;
+  }
+  sql += ")";
+  return sql;
+}
+
+}  // namespace rasid::store::detail

@@ -1,5 +1,7 @@
 #include "store/postgres_store.h"
+#include "store/stix_rows.h"
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <utility>
@@ -111,6 +113,30 @@ ALTER TABLE detections ADD COLUMN facts TEXT NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN correlation_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX incidents_key ON incidents (correlation_key, id);
 CREATE INDEX detections_last_seen ON detections (last_seen_us);
+)sql"},
+    {3, R"sql(
+CREATE TABLE stix_objects (
+  seq BIGSERIAL PRIMARY KEY,
+  collection TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  version_us BIGINT NOT NULL,
+  spec_version TEXT NOT NULL,
+  date_added_us BIGINT NOT NULL,
+  tlp TEXT NOT NULL CHECK (tlp IN ('clear', 'green', 'amber', 'amber+strict', 'red')),
+  source_authority BIGINT NOT NULL,
+  recipients TEXT NOT NULL,
+  coordinators_named BIGINT NOT NULL,
+  body TEXT NOT NULL,
+  UNIQUE (collection, object_id, version_us));
+CREATE INDEX stix_objects_collection ON stix_objects (collection, seq);
+CREATE TABLE taxii_status (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  authority_id BIGINT NOT NULL,
+  created_us BIGINT NOT NULL,
+  body TEXT NOT NULL);
+CREATE TABLE hub_secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
 )sql"},
 };
 
@@ -743,6 +769,156 @@ class PostgresStore final : public Store {
       e.seq = i64(exec(tx, sql, p)[0][0]);
       tx.commit();
       return e;
+    });
+  }
+
+  // ---- STIX objects ----
+
+  Result<StixInsertResult> insert_stix_objects(std::span<const StixObject> objects) override {
+    return call<StixInsertResult>("insert stix objects", [&](pqxx::connection& c) -> Result<StixInsertResult> {
+      pqxx::work tx(c);
+      // Commit order = seq order = date_added order (as for alerts).
+      tx.exec("LOCK TABLE stix_objects IN SHARE ROW EXCLUSIVE MODE");
+      Micros last = i64(tx.exec("SELECT COALESCE(MAX(date_added_us), 0) FROM stix_objects")[0][0]);
+      StixInsertResult out;
+      for (const StixObject& o : objects) {
+        Params f;
+        auto found = exec(tx,
+                          std::string("SELECT ") + detail::kStixColumns + " FROM stix_objects o WHERE collection = " +
+                              f.add(o.collection) + " AND object_id = " + f.add(o.object_id) +
+                              " AND version_us = " + f.add(o.version),
+                          f);
+        if (!found.empty()) {
+          out.added.push_back(false);
+          out.stored.push_back(stix_row(found[0]));
+          continue;
+        }
+        StixObject row = o;
+        row.date_added = std::max(now_micros(), last + 1);
+        last = row.date_added;
+        Params p;
+        std::string sql =
+            "INSERT INTO stix_objects (collection, object_id, type, version_us, spec_version, date_added_us, "
+            "tlp, source_authority, recipients, coordinators_named, body) VALUES (" +
+            p.add(row.collection) + ", " + p.add(row.object_id) + ", " + p.add(row.type) + ", " +
+            p.add(row.version) + ", " + p.add(row.spec_version) + ", " + p.add(row.date_added) + ", " +
+            p.add(row.tlp) + ", " + p.add(row.source_authority) + ", " + p.add(detail::encode_ids(row.recipients)) +
+            ", " + p.add(std::int64_t{row.coordinators_named ? 1 : 0}) + ", " + p.add(row.body) + ") RETURNING seq";
+        row.seq = i64(exec(tx, sql, p)[0][0]);
+        out.added.push_back(true);
+        out.stored.push_back(std::move(row));
+      }
+      tx.commit();
+      return out;
+    });
+  }
+
+  static StixObject stix_row(const pqxx::row& r) {
+    StixObject o;
+    o.seq = i64(r[0]);
+    o.collection = text(r[1]);
+    o.object_id = text(r[2]);
+    o.type = text(r[3]);
+    o.version = i64(r[4]);
+    o.spec_version = text(r[5]);
+    o.date_added = i64(r[6]);
+    o.tlp = text(r[7]);
+    o.source_authority = i64(r[8]);
+    o.recipients = detail::decode_ids(text(r[9]));
+    o.coordinators_named = i64(r[10]) != 0;
+    o.body = text(r[11]);
+    return o;
+  }
+
+  static Where stix_where(const StixFilter& f) {
+    Where w;
+    w.add("o.collection = " + w.params.add(f.collection));
+    if (f.added_after) w.add("o.date_added_us > " + w.params.add(*f.added_after));
+    w.add_in("o.object_id", f.ids);
+    w.add_in("o.type", f.types);
+    w.add_in("o.spec_version", f.spec_versions);
+    std::string spec_cond;
+    if (!f.spec_versions.empty()) {
+      spec_cond = "o2.spec_version IN (";
+      for (std::size_t i = 0; i < f.spec_versions.size(); ++i) {
+        spec_cond += (i ? "," : "") + w.params.add(f.spec_versions[i]);
+      }
+      spec_cond += ")";
+    }
+    if (std::string cond = detail::version_condition(f.versions, spec_cond); !cond.empty()) w.add(cond);
+    if (f.versions == VersionSelect::kListed) w.add_in("o.version_us", f.listed_versions);
+    return w;
+  }
+
+  Result<Page<StixObject>> query_stix_objects(const StixFilter& filter, const PageRequest& page) override {
+    return call<Page<StixObject>>("query stix objects", [&](pqxx::connection& c) -> Result<Page<StixObject>> {
+      pqxx::read_transaction tx(c);
+      Where w = stix_where(filter);
+      w.add("o.seq > " + w.params.add(page.after));
+      const std::size_t limit = clamp_limit(page.limit);
+      auto rows = exec(tx,
+                       std::string("SELECT ") + detail::kStixColumns + " FROM stix_objects o" + w.sql +
+                           " ORDER BY o.seq LIMIT " + std::to_string(limit + 1),
+                       w.params);
+      Page<StixObject> out;
+      for (const auto& r : rows) {
+        if (out.items.size() == limit) {
+          out.next = out.items.back().seq;
+          break;
+        }
+        out.items.push_back(stix_row(r));
+      }
+      return out;
+    });
+  }
+
+  Result<std::int64_t> delete_stix_objects(const StixFilter& filter) override {
+    if (filter.ids.size() != 1) return fail(ErrorCode::kInvalidArgument, "delete names exactly one object id");
+    return call<std::int64_t>("delete stix objects", [&](pqxx::connection& c) -> Result<std::int64_t> {
+      pqxx::work tx(c);
+      Where w = stix_where(filter);
+      auto r = exec(tx, "DELETE FROM stix_objects WHERE seq IN (SELECT o.seq FROM stix_objects o" + w.sql + ")",
+                    w.params);
+      tx.commit();
+      return static_cast<std::int64_t>(r.affected_rows());
+    });
+  }
+
+  Status put_taxii_status(const TaxiiStatus& status) override {
+    return call<bool>("put taxii status", [&](pqxx::connection& c) -> Result<bool> {
+             pqxx::work tx(c);
+             Params p;
+             exec(tx,
+                  "INSERT INTO taxii_status (id, owner, authority_id, created_us, body) VALUES (" +
+                      p.add(status.id) + ", " + p.add(status.owner) + ", " + p.add(status.authority_id) + ", " +
+                      p.add(status.created) + ", " + p.add(status.body) + ")",
+                  p);
+             tx.commit();
+             return true;
+           })
+        .and_then([](bool) -> Status { return ok(); });
+  }
+
+  Result<TaxiiStatus> get_taxii_status(std::string_view id) override {
+    return call<TaxiiStatus>("get taxii status", [&](pqxx::connection& c) -> Result<TaxiiStatus> {
+      pqxx::read_transaction tx(c);
+      Params p;
+      auto rows = exec(tx, "SELECT id, owner, authority_id, created_us, body FROM taxii_status WHERE id = " + p.add(id), p);
+      if (rows.empty()) return fail(not_found("no status " + std::string(id)));
+      return TaxiiStatus{text(rows[0][0]), text(rows[0][1]), i64(rows[0][2]), i64(rows[0][3]), text(rows[0][4])};
+    });
+  }
+
+  Result<std::string> hub_secret(std::string_view name, std::string_view candidate) override {
+    return call<std::string>("hub secret", [&](pqxx::connection& c) -> Result<std::string> {
+      pqxx::work tx(c);
+      Params p;
+      exec(tx, "INSERT INTO hub_secrets (name, value) VALUES (" + p.add(name) + ", " + p.add_bytes(candidate) +
+                   ") ON CONFLICT (name) DO NOTHING", p);
+      Params q;
+      auto rows = exec(tx, "SELECT value FROM hub_secrets WHERE name = " + q.add(name), q);
+      tx.commit();
+      return bytes(rows[0][0]);
     });
   }
 

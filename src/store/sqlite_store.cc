@@ -1,7 +1,9 @@
 #include "store/sqlite_store.h"
+#include "store/stix_rows.h"
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 #include <string_view>
@@ -112,6 +114,32 @@ ALTER TABLE detections ADD COLUMN facts TEXT NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN correlation_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX incidents_key ON incidents (correlation_key, id);
 CREATE INDEX detections_last_seen ON detections (last_seen_us);
+)sql"},
+    // TAXII 2.1 (hub/taxii.h): every version of every STIX object per collection, the status
+    // resources of POSTs, and named server secrets.
+    {3, R"sql(
+CREATE TABLE stix_objects (
+  seq INTEGER PRIMARY KEY,
+  collection TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  version_us INTEGER NOT NULL,
+  spec_version TEXT NOT NULL,
+  date_added_us INTEGER NOT NULL,
+  tlp TEXT NOT NULL CHECK (tlp IN ('clear', 'green', 'amber', 'amber+strict', 'red')),
+  source_authority INTEGER NOT NULL,
+  recipients TEXT NOT NULL,
+  coordinators_named INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  UNIQUE (collection, object_id, version_us));
+CREATE INDEX stix_objects_collection ON stix_objects (collection, seq);
+CREATE TABLE taxii_status (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  authority_id INTEGER NOT NULL,
+  created_us INTEGER NOT NULL,
+  body TEXT NOT NULL);
+CREATE TABLE hub_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 )sql"},
 };
 
@@ -600,6 +628,188 @@ class SqliteStore final : public Store {
       out.next = out.items.back().id;
     }
     return out;
+  }
+
+  // ---- STIX objects ----
+
+  Result<StixInsertResult> insert_stix_objects(std::span<const StixObject> objects) override {
+    std::lock_guard lock(write_mu_);
+    Transaction tx(writer_);
+    if (auto s = tx.begin(); !s) return fail(s.error());
+    Micros last = 0;
+    {
+      Stmt st(writer_, "SELECT COALESCE(MAX(date_added_us), 0) FROM stix_objects");
+      if (!st.prepared() || st.step() != SQLITE_ROW) return fail(sqlite_error(writer_, "last date_added"));
+      last = st.i64(0);
+    }
+    Stmt find(writer_, std::string("SELECT ") + detail::kStixColumns +
+                           " FROM stix_objects o WHERE collection = ? AND object_id = ? AND version_us = ?");
+    Stmt add(writer_,
+             "INSERT INTO stix_objects (collection, object_id, type, version_us, spec_version, "
+             "date_added_us, tlp, source_authority, recipients, coordinators_named, body) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!find.prepared() || !add.prepared()) return fail(sqlite_error(writer_, "prepare insert stix objects"));
+    StixInsertResult out;
+    for (const StixObject& o : objects) {
+      find.reset();
+      find.bind(1, std::string_view(o.collection));
+      find.bind(2, std::string_view(o.object_id));
+      find.bind(3, o.version);
+      int rc = find.step();
+      if (rc == SQLITE_ROW) {
+        out.added.push_back(false);
+        out.stored.push_back(stix_row(find));
+        continue;
+      }
+      if (rc != SQLITE_DONE) return fail(sqlite_error(writer_, "find stix object"));
+      StixObject row = o;
+      row.date_added = std::max(now_micros(), last + 1);
+      last = row.date_added;
+      add.reset();
+      add.bind(1, std::string_view(row.collection));
+      add.bind(2, std::string_view(row.object_id));
+      add.bind(3, std::string_view(row.type));
+      add.bind(4, row.version);
+      add.bind(5, std::string_view(row.spec_version));
+      add.bind(6, row.date_added);
+      add.bind(7, std::string_view(row.tlp));
+      add.bind(8, row.source_authority);
+      const std::string recipients = detail::encode_ids(row.recipients);
+      add.bind(9, std::string_view(recipients));
+      add.bind(10, std::int64_t{row.coordinators_named ? 1 : 0});
+      add.bind(11, std::string_view(row.body));
+      if (add.step() != SQLITE_DONE) return fail(sqlite_error(writer_, "insert stix object"));
+      row.seq = sqlite3_last_insert_rowid(writer_);
+      out.added.push_back(true);
+      out.stored.push_back(std::move(row));
+    }
+    if (auto s = tx.commit(); !s) return fail(s.error());
+    return out;
+  }
+
+  static StixObject stix_row(const Stmt& st) {
+    StixObject o;
+    o.seq = st.i64(0);
+    o.collection = st.text(1);
+    o.object_id = st.text(2);
+    o.type = st.text(3);
+    o.version = st.i64(4);
+    o.spec_version = st.text(5);
+    o.date_added = st.i64(6);
+    o.tlp = st.text(7);
+    o.source_authority = st.i64(8);
+    o.recipients = detail::decode_ids(st.text(9));
+    o.coordinators_named = st.i64(10) != 0;
+    o.body = st.text(11);
+    return o;
+  }
+
+  static Where stix_where(const StixFilter& f) {
+    Where w;
+    w.add("o.collection = ?");
+    w.values.emplace_back(f.collection);
+    if (f.added_after) {
+      w.add("o.date_added_us > ?");
+      w.values.emplace_back(*f.added_after);
+    }
+    w.add_in("o.object_id", f.ids);
+    w.add_in("o.type", f.types);
+    w.add_in("o.spec_version", f.spec_versions);
+    std::string spec_cond;
+    if (!f.spec_versions.empty()) {
+      spec_cond = "o2.spec_version IN (";
+      for (std::size_t i = 0; i < f.spec_versions.size(); ++i) {
+        spec_cond += i ? ",?" : "?";
+      }
+      spec_cond += ")";
+    }
+    if (std::string cond = detail::version_condition(f.versions, spec_cond); !cond.empty()) {
+      w.add(cond);
+      for (const std::string& v : f.spec_versions) w.values.emplace_back(v);
+    }
+    if (f.versions == VersionSelect::kListed) {
+      if (f.listed_versions.empty()) {
+        w.add("0 = 1");
+      } else {
+        std::string cond = "o.version_us IN (";
+        for (std::size_t i = 0; i < f.listed_versions.size(); ++i) {
+          cond += i ? ",?" : "?";
+          w.values.emplace_back(f.listed_versions[i]);
+        }
+        w.add(cond + ")");
+      }
+    }
+    return w;
+  }
+
+  Result<Page<StixObject>> query_stix_objects(const StixFilter& filter, const PageRequest& page) override {
+    Reader r(*this);
+    if (!r) return fail(r.error());
+    Where w = stix_where(filter);
+    w.add("o.seq > ?");
+    w.values.emplace_back(page.after);
+    const std::size_t limit = clamp_limit(page.limit);
+    Stmt st(r.db(), std::string("SELECT ") + detail::kStixColumns + " FROM stix_objects o" + w.sql +
+                        " ORDER BY o.seq LIMIT " + std::to_string(limit + 1));
+    if (!st.prepared()) return fail(sqlite_error(r.db(), "query stix objects"));
+    st.bind_all(w.values);
+    Page<StixObject> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      if (out.items.size() == limit) {
+        out.next = out.items.back().seq;
+        break;
+      }
+      out.items.push_back(stix_row(st));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(sqlite_error(r.db(), "query stix objects"));
+    return out;
+  }
+
+  Result<std::int64_t> delete_stix_objects(const StixFilter& filter) override {
+    if (filter.ids.size() != 1) return fail(ErrorCode::kInvalidArgument, "delete names exactly one object id");
+    std::lock_guard lock(write_mu_);
+    Where w = stix_where(filter);
+    Stmt st(writer_, "DELETE FROM stix_objects WHERE seq IN (SELECT o.seq FROM stix_objects o" + w.sql + ")");
+    if (!st.prepared()) return fail(sqlite_error(writer_, "delete stix objects"));
+    st.bind_all(w.values);
+    if (auto s = run(writer_, st, "delete stix objects"); !s) return fail(s.error());
+    return static_cast<std::int64_t>(sqlite3_changes(writer_));
+  }
+
+  Status put_taxii_status(const TaxiiStatus& status) override {
+    std::lock_guard lock(write_mu_);
+    Stmt st(writer_, "INSERT INTO taxii_status (id, owner, authority_id, created_us, body) VALUES (?, ?, ?, ?, ?)");
+    st.bind(1, std::string_view(status.id));
+    st.bind(2, std::string_view(status.owner));
+    st.bind(3, status.authority_id);
+    st.bind(4, status.created);
+    st.bind(5, std::string_view(status.body));
+    return run(writer_, st, "put taxii status");
+  }
+
+  Result<TaxiiStatus> get_taxii_status(std::string_view id) override {
+    Reader r(*this);
+    if (!r) return fail(r.error());
+    Stmt st(r.db(), "SELECT id, owner, authority_id, created_us, body FROM taxii_status WHERE id = ?");
+    if (!st.prepared()) return fail(sqlite_error(r.db(), "get taxii status"));
+    st.bind(1, id);
+    int rc = st.step();
+    if (rc == SQLITE_DONE) return fail(ErrorCode::kNotFound, "no status " + std::string(id));
+    if (rc != SQLITE_ROW) return fail(sqlite_error(r.db(), "get taxii status"));
+    return TaxiiStatus{st.text(0), st.text(1), st.i64(2), st.i64(3), st.text(4)};
+  }
+
+  Result<std::string> hub_secret(std::string_view name, std::string_view candidate) override {
+    std::lock_guard lock(write_mu_);
+    Stmt ins(writer_, "INSERT INTO hub_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING");
+    ins.bind(1, name);
+    ins.bind_blob(2, candidate);
+    if (auto s = run(writer_, ins, "put secret"); !s) return fail(s.error());
+    Stmt st(writer_, "SELECT value FROM hub_secrets WHERE name = ?");
+    st.bind(1, name);
+    if (!st.prepared() || st.step() != SQLITE_ROW) return fail(sqlite_error(writer_, "get secret"));
+    return st.text(0);
   }
 
   // ---- incidents ----

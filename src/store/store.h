@@ -211,6 +211,52 @@ struct AuditEntry {
   std::string detail;               // short free text (counts, filters)
 };
 
+// ---- STIX objects (the hub's TAXII 2.1 collections, hub/taxii.h) ---------------------------
+
+// One version of a STIX object in one collection. The store keeps every version; the hub
+// decides what each viewer may read (hub/tlp.h) from the sharing columns.
+struct StixObject {
+  std::int64_t seq = 0;                // store order: pagination key, same order as date_added
+  std::string collection;              // the collection's id (a UUID, hub/taxii.h)
+  std::string object_id;               // "indicator--<uuid>"
+  std::string type;                    // "indicator"
+  Micros version = 0;                  // `modified`, else `created`, else date_added
+  std::string spec_version;            // "2.1" ("2.0" objects are kept as posted)
+  Micros date_added = 0;               // assigned by the store: strictly increasing
+  std::string tlp;                     // clear, green, amber, amber+strict, red (CHECKed)
+  std::int64_t source_authority = 0;   // the authority that shared it; 0: the hub itself
+  std::vector<std::int64_t> recipients;  // authorities it names (AMBER, RED)
+  bool coordinators_named = false;     // the coordinators are named recipients
+  std::string body;                    // the object's JSON text
+};
+
+struct StixInsertResult {
+  std::vector<bool> added;             // per input: stored (false: that version already was)
+  std::vector<StixObject> stored;      // the stored rows (seq, date_added set), in input order; duplicates hold the existing row
+};
+
+// Which versions of each object a query returns (TAXII match[version]).
+enum class VersionSelect { kLast, kFirst, kAll, kListed };
+
+struct StixFilter {
+  std::string collection;                  // required
+  std::optional<Micros> added_after;       // date_added > added_after
+  std::vector<std::string> ids;            // any of
+  std::vector<std::string> types;          // any of
+  std::vector<std::string> spec_versions;  // any of; the version selection applies within them
+  VersionSelect versions = VersionSelect::kLast;
+  std::vector<Micros> listed_versions;     // for kListed
+};
+
+// A TAXII status resource (the answer to a POST of objects), kept for GET .../status/ID/.
+struct TaxiiStatus {
+  std::string id;          // UUID
+  std::string owner;       // token lookup id of the poster
+  std::int64_t authority_id = 0;
+  Micros created = 0;
+  std::string body;        // the status resource as JSON text
+};
+
 // ---- the interface -----------------------------------------------------------------------
 
 class Store {
@@ -280,6 +326,22 @@ class Store {
       std::int64_t incident_id) = 0;
   [[nodiscard]] virtual Result<std::vector<Detection>> incident_detections(
       std::int64_t incident_id) = 0;
+
+  // STIX objects. insert: all in one transaction; a version already stored (same collection,
+  // id and version) is not stored again (added[i] false). date_added is assigned strictly
+  // increasing from max(now, last date_added + 1); seq and date_added therefore agree.
+  [[nodiscard]] virtual Result<StixInsertResult> insert_stix_objects(std::span<const StixObject> objects) = 0;
+  // Rows of one collection matching the filter, ascending by seq, seq > page.after.
+  [[nodiscard]] virtual Result<Page<StixObject>> query_stix_objects(const StixFilter& filter,
+                                                                    const PageRequest& page) = 0;
+  // Deletes the selected versions (filter.ids must name exactly one id); returns how many rows.
+  [[nodiscard]] virtual Result<std::int64_t> delete_stix_objects(const StixFilter& filter) = 0;
+  // TAXII status resources. put: kInvalidArgument if the id exists.
+  [[nodiscard]] virtual Status put_taxii_status(const TaxiiStatus& status) = 0;
+  [[nodiscard]] virtual Result<TaxiiStatus> get_taxii_status(std::string_view id) = 0;
+  // A named server secret (e.g. the key that signs TAXII `next` tokens), shared by every hub
+  // node on one database: stores `candidate` if the name has none yet, returns the stored value.
+  [[nodiscard]] virtual Result<std::string> hub_secret(std::string_view name, std::string_view candidate) = 0;
 
   // Audit log: append (seq and, when 0, `at` assigned) and read in order.
   [[nodiscard]] virtual Result<AuditEntry> append_audit(const AuditEntry& entry) = 0;

@@ -625,3 +625,120 @@ TEST_P(StoreSuite, WriteDetectionsAddsAndUpdatesInOneTransaction) {
 
 }  // namespace
 }  // namespace rasid::store::testing
+
+namespace rasid::store::testing {
+namespace {
+
+StixObject stix(std::string collection, std::string id, Micros version, std::string spec = "2.1",
+                std::string tlp = "green") {
+  StixObject o;
+  o.collection = std::move(collection);
+  o.object_id = std::move(id);
+  o.type = o.object_id.substr(0, o.object_id.find("--"));
+  o.version = version;
+  o.spec_version = std::move(spec);
+  o.tlp = std::move(tlp);
+  o.source_authority = 7;
+  o.recipients = {3, 12};
+  o.coordinators_named = true;
+  o.body = R"({"id":")" + o.object_id + R"(","v":)" + std::to_string(version) + "}";
+  return o;
+}
+
+std::vector<std::string> stix_keys(Store& store, const StixFilter& filter, std::size_t limit) {
+  std::vector<std::string> out;
+  PageRequest page{0, limit};
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto p = store.query_stix_objects(filter, page);
+    EXPECT_TRUE(p.has_value()) << (p ? "" : p.error().to_string());
+    if (!p) break;
+    for (const auto& o : p->items) out.push_back(o.object_id + "@" + std::to_string(o.version - kT0));
+    if (!p->next) break;
+    page.after = *p->next;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_P(StoreSuite, StixObjectsKeepVersionsAndSelectThem) {
+  const std::string c = "c1";
+  std::vector<StixObject> batch = {stix(c, "indicator--a", kT0 + 1), stix(c, "indicator--a", kT0 + 3),
+                                   stix(c, "malware--b", kT0 + 2, "2.0"), stix("c2", "indicator--a", kT0 + 9),
+                                   stix(c, "indicator--a", kT0 + 2)};
+  auto r = store_->insert_stix_objects(batch);
+  ASSERT_TRUE(r) << r.error().to_string();
+  ASSERT_EQ(r->added.size(), 5u);
+  for (bool added : r->added) EXPECT_TRUE(added);
+  // date_added strictly increasing in input order, and seq in the same order.
+  for (std::size_t i = 1; i < r->stored.size(); ++i) {
+    EXPECT_GT(r->stored[i].date_added, r->stored[i - 1].date_added);
+    EXPECT_GT(r->stored[i].seq, r->stored[i - 1].seq);
+  }
+  // The same version again is a duplicate and keeps the stored row.
+  auto again = store_->insert_stix_objects(std::vector<StixObject>{stix(c, "indicator--a", kT0 + 3)});
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_FALSE(again->added[0]);
+  EXPECT_EQ(again->stored[0].seq, r->stored[1].seq);
+  EXPECT_EQ(again->stored[0].recipients, (std::vector<std::int64_t>{3, 12}));
+  EXPECT_TRUE(again->stored[0].coordinators_named);
+
+  StixFilter last{.collection = c};
+  EXPECT_EQ(stix_keys(*store_, last, 100), (std::vector<std::string>{"indicator--a@3", "malware--b@2"}));
+  StixFilter first{.collection = c, .versions = VersionSelect::kFirst};
+  EXPECT_EQ(stix_keys(*store_, first, 1), (std::vector<std::string>{"indicator--a@1", "malware--b@2"}));
+  StixFilter all{.collection = c, .versions = VersionSelect::kAll};
+  EXPECT_EQ(stix_keys(*store_, all, 1),
+            (std::vector<std::string>{"indicator--a@1", "indicator--a@3", "malware--b@2", "indicator--a@2"}));
+  StixFilter listed{.collection = c, .versions = VersionSelect::kListed, .listed_versions = {kT0 + 2}};
+  EXPECT_EQ(stix_keys(*store_, listed, 100), (std::vector<std::string>{"malware--b@2", "indicator--a@2"}));
+  StixFilter by_type{.collection = c, .types = {"malware"}, .versions = VersionSelect::kAll};
+  EXPECT_EQ(stix_keys(*store_, by_type, 100), (std::vector<std::string>{"malware--b@2"}));
+  StixFilter by_id{.collection = c, .ids = {"indicator--a"}, .versions = VersionSelect::kAll};
+  EXPECT_EQ(stix_keys(*store_, by_id, 2).size(), 3u);
+  StixFilter spec20{.collection = c, .spec_versions = {"2.0"}};
+  EXPECT_EQ(stix_keys(*store_, spec20, 100), (std::vector<std::string>{"malware--b@2"}));
+  StixFilter after{.collection = c, .added_after = r->stored[1].date_added, .versions = VersionSelect::kAll};
+  EXPECT_EQ(stix_keys(*store_, after, 100), (std::vector<std::string>{"malware--b@2", "indicator--a@2"}));
+
+  // Delete one version, then the rest of the object.
+  StixFilter one{.collection = c, .ids = {"indicator--a"}, .versions = VersionSelect::kListed,
+                 .listed_versions = {kT0 + 3}};
+  auto gone = store_->delete_stix_objects(one);
+  ASSERT_TRUE(gone) << gone.error().to_string();
+  EXPECT_EQ(*gone, 1);
+  EXPECT_EQ(stix_keys(*store_, last, 100), (std::vector<std::string>{"malware--b@2", "indicator--a@2"}));
+  StixFilter rest{.collection = c, .ids = {"indicator--a"}, .versions = VersionSelect::kAll};
+  EXPECT_EQ(*store_->delete_stix_objects(rest), 2);
+  EXPECT_EQ(stix_keys(*store_, all, 100), (std::vector<std::string>{"malware--b@2"}));
+  EXPECT_EQ(stix_keys(*store_, StixFilter{.collection = "c2"}, 100), (std::vector<std::string>{"indicator--a@9"}));
+  EXPECT_FALSE(store_->delete_stix_objects(StixFilter{.collection = c}));  // names no id
+  // A bad TLP breaks the CHECK constraint: nothing of the batch is stored.
+  auto bad = store_->insert_stix_objects(
+      std::vector<StixObject>{stix(c, "tool--x", kT0), stix(c, "tool--y", kT0, "2.1", "purple")});
+  EXPECT_FALSE(bad);
+  EXPECT_TRUE(stix_keys(*store_, StixFilter{.collection = c, .types = {"tool"}}, 100).empty());
+}
+
+TEST_P(StoreSuite, TaxiiStatusAndSecrets) {
+  TaxiiStatus status{"2d086da7-4bdc-4f91-900e-d77486753710", "rsd_abc", 4, kT0, R"({"status":"complete"})"};
+  ASSERT_TRUE(store_->put_taxii_status(status));
+  EXPECT_FALSE(store_->put_taxii_status(status));
+  auto got = store_->get_taxii_status(status.id);
+  ASSERT_TRUE(got) << got.error().to_string();
+  EXPECT_EQ(got->owner, "rsd_abc");
+  EXPECT_EQ(got->authority_id, 4);
+  EXPECT_EQ(got->body, status.body);
+  auto missing = store_->get_taxii_status("00000000-0000-0000-0000-000000000000");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  const std::string raw("\x00\x01\xfe secret", 10);
+  auto first = store_->hub_secret("taxii-next", raw);
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ(*first, raw);
+  auto second = store_->hub_secret("taxii-next", "other");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, raw);  // the first value stays
+}
+
+}  // namespace rasid::store::testing
