@@ -101,18 +101,27 @@ std::vector<std::int64_t> decode_ids(std::string_view text) {
   return out;
 }
 
-std::string version_condition(VersionSelect select, std::string_view spec_cond) {
-  if (select != VersionSelect::kLast && select != VersionSelect::kFirst) return {};
-  std::string sql = "o.version_us = (SELECT ";
-  sql += select == VersionSelect::kLast ? "MAX" : "MIN";
-  sql += "(o2.version_us) FROM stix_objects o2 WHERE o2.collection = o.collection AND "
-         "o2.object_id = o.object_id";
-  if (!spec_cond.empty()) {
-    sql += " AND ";
-    sql += spec_cond;
+std::string version_condition(const VersionMatch& match, std::string_view spec_cond,
+                              std::string_view listed_cond) {
+  if (match.all) return {};
+  std::vector<std::string> parts;
+  for (bool last : {false, true}) {
+    if (last ? !match.last : !match.first) continue;
+    std::string sql = "o.version_us = (SELECT ";
+    sql += last ? "MAX" : "MIN";
+    sql += "(o2.version_us) FROM stix_objects o2 WHERE o2.collection = o.collection AND "
+           "o2.object_id = o.object_id";
+    if (!spec_cond.empty()) {
+      sql += " AND ";
+      sql += spec_cond;
+    }
+    parts.push_back(sql + ")");
   }
-  sql += ")";
-  return sql;
+  if (!listed_cond.empty()) parts.emplace_back(listed_cond);
+  if (parts.empty()) return "0 = 1";
+  std::string out = "(";
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? " OR " : "") + parts[i];
+  return out + ")";
 }
 
 }  // namespace rasid::store::detail

@@ -845,8 +845,15 @@ class PostgresStore final : public Store {
       }
       spec_cond += ")";
     }
-    if (std::string cond = detail::version_condition(f.versions, spec_cond); !cond.empty()) w.add(cond);
-    if (f.versions == VersionSelect::kListed) w.add_in("o.version_us", f.listed_versions);
+    std::string listed_cond;
+    if (!f.versions.listed.empty()) {
+      listed_cond = "o.version_us IN (";
+      for (std::size_t i = 0; i < f.versions.listed.size(); ++i) {
+        listed_cond += (i ? "," : "") + w.params.add(f.versions.listed[i]);
+      }
+      listed_cond += ")";
+    }
+    if (std::string cond = detail::version_condition(f.versions, spec_cond, listed_cond); !cond.empty()) w.add(cond);
     return w;
   }
 

@@ -715,28 +715,28 @@ class SqliteStore final : public Store {
     w.add_in("o.object_id", f.ids);
     w.add_in("o.type", f.types);
     w.add_in("o.spec_version", f.spec_versions);
+    // Placeholders are positional: the subqueries' spec versions (once per first/last), then
+    // the listed versions, in the order they appear in the condition.
     std::string spec_cond;
     if (!f.spec_versions.empty()) {
       spec_cond = "o2.spec_version IN (";
-      for (std::size_t i = 0; i < f.spec_versions.size(); ++i) {
-        spec_cond += i ? ",?" : "?";
-      }
+      for (std::size_t i = 0; i < f.spec_versions.size(); ++i) spec_cond += i ? ",?" : "?";
       spec_cond += ")";
     }
-    if (std::string cond = detail::version_condition(f.versions, spec_cond); !cond.empty()) {
-      w.add(cond);
-      for (const std::string& v : f.spec_versions) w.values.emplace_back(v);
+    std::string listed_cond;
+    if (!f.versions.listed.empty()) {
+      listed_cond = "o.version_us IN (";
+      for (std::size_t i = 0; i < f.versions.listed.size(); ++i) listed_cond += i ? ",?" : "?";
+      listed_cond += ")";
     }
-    if (f.versions == VersionSelect::kListed) {
-      if (f.listed_versions.empty()) {
-        w.add("0 = 1");
-      } else {
-        std::string cond = "o.version_us IN (";
-        for (std::size_t i = 0; i < f.listed_versions.size(); ++i) {
-          cond += i ? ",?" : "?";
-          w.values.emplace_back(f.listed_versions[i]);
+    if (std::string cond = detail::version_condition(f.versions, spec_cond, listed_cond); !cond.empty()) {
+      w.add(cond);
+      if (cond != "0 = 1") {
+        for (bool on : {f.versions.first, f.versions.last}) {
+          if (!on) continue;
+          for (const std::string& v : f.spec_versions) w.values.emplace_back(v);
         }
-        w.add(cond + ")");
+        for (Micros v : f.versions.listed) w.values.emplace_back(v);
       }
     }
     return w;

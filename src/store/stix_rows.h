@@ -20,9 +20,11 @@ inline constexpr const char* kStixColumns =
     "o.seq, o.collection, o.object_id, o.type, o.version_us, o.spec_version, o.date_added_us, "
     "o.tlp, o.source_authority, o.recipients, o.coordinators_named, o.body";
 
-// The condition selecting first/last versions: "o.version_us = (SELECT MAX(...) ...)" with
-// `spec_cond` (a condition on o2.spec_version, possibly empty) inside the subquery; "" for
-// kAll and kListed (the caller adds "o.version_us IN (...)" for kListed).
-[[nodiscard]] std::string version_condition(VersionSelect select, std::string_view spec_cond);
+// The condition of a version match (none for `all`): the OR of "o.version_us = (SELECT MIN/MAX
+// ...)" for first/last, with `spec_cond` (a condition on o2.spec_version, possibly empty) in
+// the subquery, and `listed_cond` ("o.version_us IN (...)", built by the caller with its
+// placeholders, "" when nothing is listed). "0 = 1" when nothing is selected.
+[[nodiscard]] std::string version_condition(const VersionMatch& match, std::string_view spec_cond,
+                                            std::string_view listed_cond);
 
 }  // namespace rasid::store::detail

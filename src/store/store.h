@@ -235,17 +235,22 @@ struct StixInsertResult {
   std::vector<StixObject> stored;      // the stored rows (seq, date_added set), in input order; duplicates hold the existing row
 };
 
-// Which versions of each object a query returns (TAXII match[version]).
-enum class VersionSelect { kLast, kFirst, kAll, kListed };
+// Which versions of each object a query returns (TAXII match[version]): all of them, or the
+// union of the first, the last and the listed ones. Default: the last.
+struct VersionMatch {
+  bool all = false;
+  bool first = false;
+  bool last = true;
+  std::vector<Micros> listed;
+};
 
 struct StixFilter {
   std::string collection;                  // required
   std::optional<Micros> added_after;       // date_added > added_after
   std::vector<std::string> ids;            // any of
   std::vector<std::string> types;          // any of
-  std::vector<std::string> spec_versions;  // any of; the version selection applies within them
-  VersionSelect versions = VersionSelect::kLast;
-  std::vector<Micros> listed_versions;     // for kListed
+  std::vector<std::string> spec_versions;  // any of; first/last are taken within them
+  VersionMatch versions;
 };
 
 // A TAXII status resource (the answer to a POST of objects), kept for GET .../status/ID/.

@@ -685,30 +685,34 @@ TEST_P(StoreSuite, StixObjectsKeepVersionsAndSelectThem) {
 
   StixFilter last{.collection = c};
   EXPECT_EQ(stix_keys(*store_, last, 100), (std::vector<std::string>{"indicator--a@3", "malware--b@2"}));
-  StixFilter first{.collection = c, .versions = VersionSelect::kFirst};
+  StixFilter first{.collection = c, .versions = {.first = true, .last = false}};
   EXPECT_EQ(stix_keys(*store_, first, 1), (std::vector<std::string>{"indicator--a@1", "malware--b@2"}));
-  StixFilter all{.collection = c, .versions = VersionSelect::kAll};
+  StixFilter all{.collection = c, .versions = {.all = true}};
   EXPECT_EQ(stix_keys(*store_, all, 1),
             (std::vector<std::string>{"indicator--a@1", "indicator--a@3", "malware--b@2", "indicator--a@2"}));
-  StixFilter listed{.collection = c, .versions = VersionSelect::kListed, .listed_versions = {kT0 + 2}};
+  StixFilter listed{.collection = c, .versions = {.last = false, .listed = {kT0 + 2}}};
   EXPECT_EQ(stix_keys(*store_, listed, 100), (std::vector<std::string>{"malware--b@2", "indicator--a@2"}));
-  StixFilter by_type{.collection = c, .types = {"malware"}, .versions = VersionSelect::kAll};
+  StixFilter by_type{.collection = c, .types = {"malware"}, .versions = {.all = true}};
   EXPECT_EQ(stix_keys(*store_, by_type, 100), (std::vector<std::string>{"malware--b@2"}));
-  StixFilter by_id{.collection = c, .ids = {"indicator--a"}, .versions = VersionSelect::kAll};
+  StixFilter by_id{.collection = c, .ids = {"indicator--a"}, .versions = {.all = true}};
   EXPECT_EQ(stix_keys(*store_, by_id, 2).size(), 3u);
+  StixFilter first_and_listed{.collection = c, .versions = {.first = true, .last = false, .listed = {kT0 + 3}}};
+  EXPECT_EQ(stix_keys(*store_, first_and_listed, 100),
+            (std::vector<std::string>{"indicator--a@1", "indicator--a@3", "malware--b@2"}));
+  StixFilter none{.collection = c, .versions = {.last = false}};
+  EXPECT_TRUE(stix_keys(*store_, none, 100).empty());
   StixFilter spec20{.collection = c, .spec_versions = {"2.0"}};
   EXPECT_EQ(stix_keys(*store_, spec20, 100), (std::vector<std::string>{"malware--b@2"}));
-  StixFilter after{.collection = c, .added_after = r->stored[1].date_added, .versions = VersionSelect::kAll};
+  StixFilter after{.collection = c, .added_after = r->stored[1].date_added, .versions = {.all = true}};
   EXPECT_EQ(stix_keys(*store_, after, 100), (std::vector<std::string>{"malware--b@2", "indicator--a@2"}));
 
   // Delete one version, then the rest of the object.
-  StixFilter one{.collection = c, .ids = {"indicator--a"}, .versions = VersionSelect::kListed,
-                 .listed_versions = {kT0 + 3}};
+  StixFilter one{.collection = c, .ids = {"indicator--a"}, .versions = {.last = false, .listed = {kT0 + 3}}};
   auto gone = store_->delete_stix_objects(one);
   ASSERT_TRUE(gone) << gone.error().to_string();
   EXPECT_EQ(*gone, 1);
   EXPECT_EQ(stix_keys(*store_, last, 100), (std::vector<std::string>{"malware--b@2", "indicator--a@2"}));
-  StixFilter rest{.collection = c, .ids = {"indicator--a"}, .versions = VersionSelect::kAll};
+  StixFilter rest{.collection = c, .ids = {"indicator--a"}, .versions = {.all = true}};
   EXPECT_EQ(*store_->delete_stix_objects(rest), 2);
   EXPECT_EQ(stix_keys(*store_, all, 100), (std::vector<std::string>{"malware--b@2"}));
   EXPECT_EQ(stix_keys(*store_, StixFilter{.collection = "c2"}, 100), (std::vector<std::string>{"indicator--a@9"}));
