@@ -556,13 +556,8 @@ void Checker::run() {
   }
   const TypeSpec* spec = find_type(type_);
   if (spec == nullptr) {
-    // A custom object or one an extension defines: its own properties are
-    // unknown, so only the common properties it has are checked.
-    if (const json* version = find("spec_version")) {
-      if (!version->is_string() || version->get_ref<const std::string&>() != "2.1") {
-        problem("spec_version", fmt::format("must be \"2.1\", got {}", show(*version)));
-      }
-    }
+    // A custom object or one an extension defines: its own properties are unknown, so only
+    // the common properties it has are checked (none is required).
     check_common(find("created") != nullptr || find("modified") != nullptr ? Kind::kSdo
                                                                            : Kind::kSco);
     return;

@@ -779,6 +779,14 @@ TEST(StixValidateTest, CustomObjectTypesGetTheCommonChecks) {
   auto problems = validate_stix_object(object);
   ASSERT_EQ(problems.size(), 1u) << describe(problems);
   EXPECT_EQ(problems[0].property, "modified");
+  object["modified"] = "2016-04-06T20:03:48.000Z";
+  object["spec_version"] = "2.0";
+  problems = validate_stix_object(object);
+  ASSERT_EQ(problems.size(), 1u) << describe(problems);
+  EXPECT_EQ(problems[0].property, "spec_version");
+  // Without created/modified it is taken as a custom SCO: nothing more is required.
+  EXPECT_TRUE(validate_stix_object(json::parse(R"({"type": "x-acme-thing",
+      "id": "x-acme-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "value": 1})")).empty());
 }
 
 TEST(StixValidateTest, LongAndInvalidUtf8ValuesAreCutAndReplacedInMessages) {
