@@ -354,7 +354,20 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
   detail::AtomTable atoms;
   std::vector<detail::TriggerSet> triggers;
   triggers.reserve(compiled.variants.size());
-  for (const auto& cv : compiled.variants) triggers.push_back(detail::trigger_set(cv, atoms));
+  // Fields that name an event's source or type rather than describe what happened: those of
+  // the mapping's logsource conditions (Channel, EventID) and the provider. Every event of a
+  // source has the same values there, so their atoms make poor triggers.
+  std::vector<std::uint8_t> source_fields(fields.size(), 0);
+  auto mark_source = [&source_fields](event::FieldId id) {
+    if (id < source_fields.size()) source_fields[id] = 1;
+  };
+  for (const auto& cv : compiled.variants) {
+    for (const auto& lc : cv.logsource) mark_source(lc.field);
+  }
+  mark_source(fields.find("Provider_Name"));
+  for (const auto& cv : compiled.variants) {
+    triggers.push_back(detail::trigger_set(cv, atoms, source_fields));
+  }
   if (std::any_of(triggers.begin(), triggers.end(), [](const auto& t) { return t.has_value(); })) {
     std::vector<std::uint8_t> used(atoms.atoms().size(), 0);
     for (const auto& t : triggers) {

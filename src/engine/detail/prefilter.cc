@@ -253,7 +253,28 @@ class RegexLiterals {
   bool flags_only_ = false;
 };
 
-MaybeReq predicate_req(const CompiledPredicate& p, const CompiledItem& item, AtomTable& atoms) {
+// Atoms on a field that names the event's source or type (Channel, EventID, Provider_Name:
+// `source_fields`) are found in every event of that source whatever its content: a rule's
+// `Provider_Name: Service Control Manager` holds in every service event, so such an atom
+// counts as common as a one-byte literal and is only chosen when no other branch has one.
+constexpr double kSourceAtomCost = 1.0;
+
+struct Context {
+  AtomTable& atoms;
+  const std::vector<std::uint8_t>& source_fields;
+};
+
+MaybeReq literal_req(const CompiledPredicate& p, const CompiledItem& item, AtomTable& atoms);
+
+MaybeReq predicate_req(const CompiledPredicate& p, const CompiledItem& item, Context& cx) {
+  MaybeReq req = literal_req(p, item, cx.atoms);
+  if (req && !item.keyword && item.field < cx.source_fields.size() && cx.source_fields[item.field]) {
+    req->cost = kSourceAtomCost * static_cast<double>(req->atoms.size());
+  }
+  return req;
+}
+
+MaybeReq literal_req(const CompiledPredicate& p, const CompiledItem& item, AtomTable& atoms) {
   Atom atom;
   atom.field = item.keyword ? event::kNoField : item.field;
   std::string literal;
@@ -349,25 +370,24 @@ MaybeReq all_of(std::vector<MaybeReq> reqs) {  // AND: the best single branch
   return best;
 }
 
-MaybeReq item_req(const CompiledItem& item, AtomTable& atoms) {
+MaybeReq item_req(const CompiledItem& item, Context& cx) {
   if (item.negate) return std::nullopt;
   std::vector<MaybeReq> reqs;
-  for (const auto& p : item.predicates) reqs.push_back(predicate_req(p, item, atoms));
+  for (const auto& p : item.predicates) reqs.push_back(predicate_req(p, item, cx));
   return item.match_all ? all_of(std::move(reqs)) : any_of(std::move(reqs));
 }
 
-MaybeReq selection_req(const CompiledSelection& selection, AtomTable& atoms) {
+MaybeReq selection_req(const CompiledSelection& selection, Context& cx) {
   std::vector<MaybeReq> alternatives;
   for (const auto& alternative : selection.alternatives) {
     std::vector<MaybeReq> items;
-    for (const auto& item : alternative) items.push_back(item_req(item, atoms));
+    for (const auto& item : alternative) items.push_back(item_req(item, cx));
     alternatives.push_back(all_of(std::move(items)));
   }
   return any_of(std::move(alternatives));
 }
 
-MaybeReq node_req(const CompiledVariant& v, std::uint32_t index, AtomTable& atoms,
-                  std::vector<MaybeReq>& selections) {
+MaybeReq node_req(const CompiledVariant& v, std::uint32_t index, std::vector<MaybeReq>& selections) {
   const CondNode& node = v.nodes[index];
   std::vector<MaybeReq> parts;
   switch (node.kind) {
@@ -375,7 +395,7 @@ MaybeReq node_req(const CompiledVariant& v, std::uint32_t index, AtomTable& atom
       return std::nullopt;
     case Kind::kAnd:
     case Kind::kOr:
-      for (auto child : node.children) parts.push_back(node_req(v, child, atoms, selections));
+      for (auto child : node.children) parts.push_back(node_req(v, child, selections));
       return node.kind == Kind::kAnd ? all_of(std::move(parts)) : any_of(std::move(parts));
     case Kind::kSelection:
     case Kind::kOneOf:
@@ -388,10 +408,12 @@ MaybeReq node_req(const CompiledVariant& v, std::uint32_t index, AtomTable& atom
 
 }  // namespace
 
-TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms) {
+TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms,
+                       const std::vector<std::uint8_t>& source_fields) {
+  Context cx{atoms, source_fields};
   std::vector<MaybeReq> selections;
-  for (const auto& s : variant.selections) selections.push_back(selection_req(s, atoms));
-  MaybeReq req = node_req(variant, variant.root, atoms, selections);
+  for (const auto& s : variant.selections) selections.push_back(selection_req(s, cx));
+  MaybeReq req = node_req(variant, variant.root, selections);
   if (!req) return std::nullopt;
   return std::move(req->atoms);
 }

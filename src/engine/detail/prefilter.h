@@ -79,8 +79,12 @@ class AtomTable {
 };
 
 // The trigger set of a compiled variant's detection (logsource conditions excluded: the
-// channel dispatch handles those).
-TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms);
+// channel dispatch handles those). `source_fields` (per FieldId, 1 = the field names the
+// event's source or type: Channel, EventID, Provider_Name) marks fields whose atoms are
+// common to every event of a source: a branch of such atoms is only chosen when no other
+// branch has atoms.
+TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms,
+                       const std::vector<std::uint8_t>& source_fields);
 
 // Sets CompiledPredicate::atom for every predicate whose outcome on an event is exactly "this
 // atom was found" (case-insensitive exact, prefix, suffix and substring tests of a field) when
