@@ -138,8 +138,16 @@ nlohmann::ordered_json correlation_json(const CorrelationResult& c) {
 
 // "DestinationIp=203.0.113.7  source=feeds/c2.txt  tlp=amber  confidence=80" for the table.
 std::string indicator_summary(const IndicatorMatch& m) {
-  std::string out = fmt::format("{}={}", m.field, m.observed.substr(0, 120));
-  if (m.match != "exact") out += fmt::format("  {} {}", m.match, m.value);
+  std::string out;
+  if (!m.observations.empty()) {
+    // A pattern of several observations: its events instead of one field.
+    out = fmt::format("observations={}", m.observations.size());
+    for (std::size_t i = 0; i < m.observations.size() && i < 4; ++i) out += " " + m.observations[i];
+    if (m.observations.size() > 4) out += " …";
+  } else {
+    out = fmt::format("{}={}", m.field, m.observed.substr(0, 120));
+    if (m.match != "exact") out += fmt::format("  {} {}", m.match, m.value);
+  }
   out += fmt::format("  source={}", m.source);
   if (!m.tlp.empty()) out += fmt::format("  tlp={}", m.tlp);
   if (m.confidence >= 0) out += fmt::format("  confidence={}", m.confidence);
@@ -159,6 +167,7 @@ nlohmann::ordered_json indicator_json(const IndicatorMatch& m) {
   j["observed"] = m.observed;
   j["valid_from"] = m.valid_from.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.valid_from);
   j["valid_until"] = m.valid_until.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(m.valid_until);
+  if (!m.observations.empty()) j["observations"] = m.observations;
   return j;
 }
 

@@ -38,6 +38,9 @@ struct IndicatorMatch {
   std::string field;                         // the event field that matched
   std::string observed;                      // its value in the event
   std::string valid_from, valid_until;       // ISO-8601 UTC, "" if none
+  // A STIX pattern of several observations (match "observations"): the contributing events,
+  // "FILE:LINE" each, in event-time order; the alert's own source and event are the last.
+  std::vector<std::string> observations;
 };
 
 struct Alert {

@@ -155,6 +155,7 @@ int run_hunt_command(const HuntArgs& args) {
       return kExitUsage;
     }
     intel = std::move(*loaded_intel);
+    intel->set_observation_memory(static_cast<std::size_t>(args.correlation_memory_mb) << 20);
     if (!args.quiet) {
       std::size_t shown = 0;
       for (const auto& d : intel_diags.items()) {
@@ -309,6 +310,7 @@ int run_hunt_command(const HuntArgs& args) {
     for (auto& hit : hits) {
       alert::Alert a;
       if (hit.hook) {
+        if (intel->keep_observation(hit)) continue;  // for a pattern of several observations
         auto made = intel->make_alert(hit, ruleset->fields());
         if (!made) continue;  // suppressed by a warninglist: counted for the summary
         a = std::move(*made);
@@ -376,6 +378,20 @@ int run_hunt_command(const HuntArgs& args) {
     });
   }
   alerts += correlation_alerts;
+  if (intel) {
+    // STIX patterns of several observations, over the events kept for them (docs/intel.md).
+    auto name = [&](std::uint32_t input) { return hunt.inputs[input].path.string(); };
+    std::uint64_t n = intel->finish_observations(name, [&](const alert::Alert& a, std::int64_t time) {
+      ++by_level[a.rule->level];
+      if (detections) {
+        detections->add(a, time);
+      } else {
+        writer->write(a);
+      }
+    });
+    alerts += n;
+    intel_alerts += n;
+  }
   std::size_t detection_count = 0;
   if (detections) {
     auto found = detections->finish();
@@ -446,6 +462,17 @@ int run_hunt_command(const HuntArgs& args) {
         }
         fmt::print(stderr, "  {:>8}  suppressed: {} (indicator {}) on warninglist \"{}\"\n", s.count, s.value,
                    s.indicator_id, s.list);
+      }
+      if (!set.multi_patterns().empty()) {
+        auto oc = intel->observation_counts();
+        fmt::print(stderr, "           {} patterns of several observations: {} events kept, {} alerts\n",
+                   set.multi_patterns().size(), oc.kept_events, oc.alerts);
+        if (oc.without_time + oc.over_cap + oc.window_dropped > 0) {
+          fmt::print(stderr,
+                     "           not evaluated: {} events without an event time, {} over the memory cap "
+                     "(--correlation-memory), {} dropped from full windows\n",
+                     oc.without_time, oc.over_cap, oc.window_dropped);
+        }
       }
       if (intel->pattern_errors() > 0) {
         fmt::print(stderr, "           {} STIX pattern evaluations failed (data errors or step limit)\n",
@@ -529,7 +556,8 @@ std::function<int()> add_hunt_command(CLI::App& app) {
                  "(alerts within one batch of ~1 MB stay in order)");
   hunt->add_option("--correlation-memory", args->correlation_memory_mb,
                    "Memory cap of the correlation windows in MiB; beyond it the least recently "
-                   "updated groups are dropped and counted in the summary")
+                   "updated groups are dropped and counted in the summary. Also caps, separately, "
+                   "the events kept for STIX patterns of several observations (--intel)")
       ->default_val(256)
       ->check(CLI::Range(1, 1 << 20));
   hunt->add_option("--group", args->group,

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "engine/event_time.h"
+#include "input/json_decoder.h"
 #include "intel/observable.h"
 
 namespace rasid::cli {
@@ -41,6 +42,12 @@ std::uint32_t pack_detail(const intel::IndicatorHit& h, std::uint32_t list) {
   std::uint32_t wl = list == intel::Warninglists::kNone ? 0 : std::min<std::uint32_t>(list + 1, 0xffff);
   return static_cast<std::uint32_t>(h.type) | (static_cast<std::uint32_t>(h.kind) << 8) | (wl << 16);
 }
+// A hook match that is no hit but an event kept for a pattern of several observations: the
+// key half of the id is all ones, the other half the pattern's number in multi_patterns(),
+// `detail` the leaves the event satisfies, `value` the event's observed-data objects (JSON).
+constexpr std::uint64_t kObservationKey = 0xffffffffull << 32;
+bool is_observation(const engine::HookMatch& m) { return (m.id & kObservationKey) == kObservationKey; }
+
 intel::IndicatorHit unpack(const engine::HookMatch& m) {
   intel::IndicatorHit h;
   h.indicator = static_cast<std::uint32_t>(m.id & 0xffffffffu);
@@ -80,9 +87,10 @@ class IntelHook final : public engine::EventHook {
   IntelHook(std::shared_ptr<const intel::IndicatorSet> set, const intel::Warninglists* warninglists,
             const std::vector<std::pair<event::FieldId, FieldKind>>* fields,
             const std::vector<std::pair<std::string, event::FieldId>>* pattern_fields,
-            std::shared_ptr<std::atomic<std::uint64_t>> pattern_errors)
+            std::shared_ptr<std::atomic<std::uint64_t>> pattern_errors,
+            std::shared_ptr<std::atomic<std::uint64_t>> without_time)
       : set_(std::move(set)), warninglists_(warninglists), fields_(fields), pattern_fields_(pattern_fields),
-        pattern_errors_(std::move(pattern_errors)) {
+        pattern_errors_(std::move(pattern_errors)), without_time_(std::move(without_time)) {
     const auto& s = *set_;
     has_ip_ = s.value_count(IndicatorType::kIpv4) + s.value_count(IndicatorType::kIpv6) + s.network_count() > 0;
     has_domain_ = s.value_count(IndicatorType::kDomain) > 0;
@@ -106,7 +114,7 @@ class IntelHook final : public engine::EventHook {
           return false;
         });
       }
-      if (!set_->patterns().empty()) match_patterns(event, time, out);
+      if (!set_->patterns().empty() || !set_->multi_patterns().empty()) match_patterns(event, time, out);
     } catch (...) {
       // Allocation failure while matching: the event goes unmatched rather than the hunt dying.
     }
@@ -358,6 +366,9 @@ class IntelHook final : public engine::EventHook {
     for (const auto& p : set_->patterns()) {
       for (const auto& t : p.object_types) relevant |= types.count(t) > 0;
     }
+    for (const auto& p : set_->multi_patterns()) {
+      for (const auto& t : p.pattern.object_types()) relevant |= types.count(t) > 0;
+    }
     if (!relevant) return;
     std::string when = engine::format_time(time.value_or(0));
     nlohmann::json observed = nlohmann::json::array({{{"type", "observed-data"},
@@ -387,6 +398,35 @@ class IntelHook final : public engine::EventHook {
       intel::IndicatorHit hit{p.indicator, IndicatorType::kPattern, intel::MatchKind::kPattern, 0};
       out.push_back({pack_id(hit), pack_detail(hit, intel::Warninglists::kNone), event::kNoField, std::string()});
     }
+    // Patterns of several observations: the event is kept for those of whose observation
+    // expressions it satisfies one; the patterns run over what was kept at the end (finish).
+    std::string objects_text;
+    bool untimed = false;
+    const auto& multi = set_->multi_patterns();
+    for (std::size_t m = 0; m < multi.size(); ++m) {
+      const auto& p = multi[m];
+      bool candidate = false;
+      for (const auto& t : p.pattern.object_types()) candidate |= types.count(t) > 0;
+      if (!candidate) continue;
+      if (time && !set_->valid_at(p.indicator, *time)) continue;
+      intel::MatchOptions options;
+      options.max_steps = 100000;  // one observation per leaf, as for one-observation patterns
+      auto leaves = p.pattern.leaves_matched(*set, time.value_or(0), options);
+      if (!leaves) {
+        ++*pattern_errors_;
+        continue;
+      }
+      if (*leaves == 0) continue;
+      if (!time) {
+        untimed = true;  // no place in event time: counted (once per event), not kept
+        continue;
+      }
+      if (objects_text.empty()) {
+        objects_text = observed[0]["objects"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+      out.push_back({kObservationKey | m, *leaves, event::kNoField, objects_text});
+    }
+    if (untimed) ++*without_time_;
   }
 
   std::shared_ptr<const intel::IndicatorSet> set_;
@@ -394,6 +434,7 @@ class IntelHook final : public engine::EventHook {
   const std::vector<std::pair<event::FieldId, FieldKind>>* fields_;
   const std::vector<std::pair<std::string, event::FieldId>>* pattern_fields_;
   std::shared_ptr<std::atomic<std::uint64_t>> pattern_errors_;
+  std::shared_ptr<std::atomic<std::uint64_t>> without_time_;
   std::vector<intel::IndicatorHit> hits_;
   std::vector<std::pair<IndicatorType, std::string>> observed_;
   bool has_ip_ = false, has_domain_ = false, has_url_ = false, has_hash_ = false, has_email_ = false;
@@ -476,7 +517,7 @@ Result<std::unique_ptr<HuntIntel>> HuntIntel::load(const IntelArgs& args, Diagno
 std::vector<std::string> HuntIntel::fields() const {
   std::vector<std::string> out;
   for (const auto& [kind, names] : field_names_) out.insert(out.end(), names.begin(), names.end());
-  if (!set_->patterns().empty()) {
+  if (!set_->patterns().empty() || !set_->multi_patterns().empty()) {
     for (auto f : kPatternFields) out.emplace_back(f);
   }
   return out;
@@ -490,7 +531,7 @@ void HuntIntel::bind(const event::FieldTable& table) {
       if (auto id = table.find(name); id != event::kNoField) bound_.push_back({id, kind});
     }
   }
-  if (!set_->patterns().empty()) {
+  if (!set_->patterns().empty() || !set_->multi_patterns().empty()) {
     for (auto f : kPatternFields) {
       if (auto id = table.find(f); id != event::kNoField) pattern_fields_.emplace_back(std::string(f), id);
     }
@@ -504,8 +545,9 @@ std::function<std::unique_ptr<engine::EventHook>()> HuntIntel::hook_factory() co
   const intel::Warninglists* lists = warninglists_.list_count() > 0 ? &warninglists_ : nullptr;
   const auto* pattern_fields = &pattern_fields_;
   auto errors = pattern_errors_;
-  return [fields, set, lists, pattern_fields, errors]() -> std::unique_ptr<engine::EventHook> {
-    return std::make_unique<IntelHook>(set, lists, fields.get(), pattern_fields, errors);
+  auto without_time = observations_without_time_;
+  return [fields, set, lists, pattern_fields, errors, without_time]() -> std::unique_ptr<engine::EventHook> {
+    return std::make_unique<IntelHook>(set, lists, fields.get(), pattern_fields, errors, without_time);
   };
 }
 
@@ -562,6 +604,109 @@ std::vector<HuntIntel::Suppressed> HuntIntel::suppressed() const {
   return out;
 }
 
-std::uint64_t HuntIntel::pattern_errors() const { return pattern_errors_->load(); }
+std::uint64_t HuntIntel::pattern_errors() const { return pattern_errors_->load() + window_stats_.errors; }
+
+bool HuntIntel::keep_observation(const engine::Hit& hit) {
+  if (!hit.hook || !is_observation(*hit.hook)) return false;
+  const engine::HookMatch& m = *hit.hook;
+  auto pattern = static_cast<std::size_t>(m.id & 0xffffffffu);
+  if (kept_by_pattern_.empty()) kept_by_pattern_.resize(set_->multi_patterns().size());
+  if (pattern >= kept_by_pattern_.size() || !hit.time) return true;
+  // The hook's matches of one event follow each other: the event is kept once for all the
+  // patterns it serves.
+  bool same = !kept_events_.empty() && kept_events_.back().input == hit.input && kept_events_.back().line == hit.line;
+  // Accounted bytes: the texts, the entry, and the pattern's reference to it.
+  constexpr std::size_t kEntryBytes = sizeof(KeptEvent) + 2 * sizeof(KeptRef);
+  std::size_t cost = sizeof(KeptRef) + (same ? 0 : kEntryBytes + hit.record.size() + m.value.size());
+  if (kept_bytes_ + cost > max_kept_bytes_) {
+    ++observations_over_cap_;
+    return true;
+  }
+  if (!same) {
+    kept_events_.push_back({*hit.time, hit.input, hit.line, hit.record, m.value});
+    ++kept_event_count_;
+  }
+  kept_bytes_ += cost;
+  kept_by_pattern_[pattern].push_back({static_cast<std::uint32_t>(kept_events_.size() - 1), m.detail});
+  return true;
+}
+
+std::uint64_t HuntIntel::finish_observations(const std::function<std::string(std::uint32_t)>& input_name,
+                                             const std::function<void(const alert::Alert&, std::int64_t)>& sink) {
+  const auto& multi = set_->multi_patterns();
+  struct Found {
+    std::int64_t time;
+    alert::Alert alert;
+  };
+  std::vector<Found> found;
+  input::JsonDecoder decoder;
+  std::string padded;
+  for (std::size_t p = 0; p < kept_by_pattern_.size() && p < multi.size(); ++p) {
+    auto& refs = kept_by_pattern_[p];
+    // Event time order across all inputs; input order among equal times.
+    std::stable_sort(refs.begin(), refs.end(), [&](const KeptRef& a, const KeptRef& b) {
+      return kept_events_[a.event].time < kept_events_[b.event].time;
+    });
+    std::vector<intel::KeptObservation> observations;
+    observations.reserve(refs.size());
+    for (const auto& r : refs) {
+      const KeptEvent& e = kept_events_[r.event];
+      observations.push_back({e.time, r.leaves, e.objects});
+    }
+    intel::evaluate_observations(multi[p].pattern, observations, intel::WindowOptions{}, window_stats_,
+                                 [&](const std::vector<std::size_t>& binding) {
+      if (binding.empty()) return;
+      intel::IndicatorHit ih{multi[p].indicator, IndicatorType::kPattern, intel::MatchKind::kPattern, 0};
+      intel::IndicatorInfo info = set_->info(ih);
+      auto& rule = rules_[kObservationKey | multi[p].indicator];
+      if (!rule) {
+        rule = std::make_unique<engine::RuleInfo>();
+        rule->id = info.id;
+        std::string shown = info.value.size() > 100 ? info.value.substr(0, 100) + "…" : info.value;
+        rule->title = fmt::format("Indicator match: {} {}", intel::to_string(ih.type), shown);
+        rule->author = info.source;
+        rule->file = info.source;
+        rule->level = sigma::Level::kHigh;
+        rule->level_name = "high";
+        rule->tags.push_back("intel");
+        if (info.tlp != intel::Tlp::kNone) rule->tags.push_back(fmt::format("tlp:{}", intel::to_string(info.tlp)));
+      }
+      // The alert is placed at the observation that completed the pattern (the latest).
+      const KeptEvent& last = kept_events_[refs[binding.back()].event];
+      alert::Alert a;
+      a.rule = rule.get();
+      a.timestamp = engine::format_time(last.time);
+      a.input = input_name(last.input);
+      a.line = last.line;
+      padded = last.record;
+      padded.append(64, ' ');  // simdjson reads a few bytes past the end of a document
+      if (auto full = decoder.decode_full(std::string_view(padded.data(), last.record.size()))) {
+        a.event = std::move(*full);
+      }
+      alert::IndicatorMatch im;
+      im.id = info.id;
+      im.type = std::string(intel::to_string(ih.type));
+      im.value = info.value;
+      im.source = info.source;
+      im.tlp = std::string(intel::to_string(info.tlp));
+      im.confidence = info.confidence;
+      im.match = "observations";
+      if (info.valid_from) im.valid_from = engine::format_time(*info.valid_from);
+      if (info.valid_until) im.valid_until = engine::format_time(*info.valid_until);
+      for (std::size_t i : binding) {
+        const KeptEvent& e = kept_events_[refs[i].event];
+        im.observations.push_back(fmt::format("{}:{}", input_name(e.input), e.line));
+      }
+      a.indicator = std::move(im);
+      found.push_back({last.time, std::move(a)});
+    });
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.time < b.time; });
+  for (const auto& f : found) sink(f.alert, f.time);
+  kept_events_.clear();
+  kept_by_pattern_.clear();
+  observation_alerts_ += found.size();
+  return found.size();
+}
 
 }  // namespace rasid::cli

@@ -248,6 +248,7 @@ struct IndexData {
   std::size_t net_count = 0;
   bool any_subdomains = false;
   std::vector<PatternIndicator> patterns;
+  std::vector<MultiPatternIndicator> multi_patterns;
 };
 
 namespace {
@@ -297,7 +298,7 @@ std::size_t IndicatorSet::value_count(IndicatorType type) const noexcept {
     case IndicatorType::kSha1: return d.sha1.keys.size();
     case IndicatorType::kSha256: return d.sha256.keys.size();
     case IndicatorType::kEmail: return d.emails.count();
-    case IndicatorType::kPattern: return d.patterns.size();
+    case IndicatorType::kPattern: return d.patterns.size() + d.multi_patterns.size();
   }
   return 0;
 }
@@ -314,6 +315,9 @@ std::size_t IndicatorSet::memory_bytes() const noexcept {
 bool IndicatorSet::has_subdomain_indicators() const noexcept { return data_->any_subdomains; }
 
 const std::vector<PatternIndicator>& IndicatorSet::patterns() const noexcept { return data_->patterns; }
+const std::vector<MultiPatternIndicator>& IndicatorSet::multi_patterns() const noexcept {
+  return data_->multi_patterns;
+}
 
 void IndicatorSet::match_ipv4(std::uint32_t address, std::vector<IndicatorHit>& out) const {
   const auto& d = *data_;
@@ -461,6 +465,9 @@ IndicatorInfo IndicatorSet::info(const IndicatorHit& hit) const {
     case IndicatorType::kPattern:
       for (const auto& p : d.patterns) {
         if (p.indicator == hit.indicator) out.value = p.matcher.pattern().text;
+      }
+      for (const auto& p : d.multi_patterns) {
+        if (p.indicator == hit.indicator) out.value = p.pattern.matcher().pattern().text;
       }
       break;
   }
@@ -650,6 +657,17 @@ void IndicatorSetBuilder::add_pattern(IndicatorIndex indicator, StixMatcher matc
   }
   if (indicator == last_) last_has_value_ = true;
   d.patterns.push_back({indicator, std::move(matcher), std::move(object_types)});
+}
+
+void IndicatorSetBuilder::add_multi_pattern(IndicatorIndex indicator, MultiPattern pattern) {
+  auto& d = *data_;
+  IndicatorMeta& m = d.meta[indicator];
+  if ((m.flags & IndicatorMeta::kHasValue) == 0) {
+    m.type = IndicatorType::kPattern;
+    m.flags |= IndicatorMeta::kHasValue;
+  }
+  if (indicator == last_) last_has_value_ = true;
+  d.multi_patterns.push_back({indicator, std::move(pattern)});
 }
 
 std::shared_ptr<const IndicatorSet> IndicatorSetBuilder::build() {

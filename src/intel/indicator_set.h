@@ -17,7 +17,8 @@
 //     in a side array; source names are interned, string ids sit in an arena; values are not
 //     stored twice (a hit's value is rebuilt from the key that matched).
 //   - STIX patterns that are no simple equality are kept compiled and run per event by the
-//     caller (patterns()).
+//     caller (patterns()); patterns of several observations too (multi_patterns()): their
+//     leaves run per event, the whole pattern over the events kept (multi_pattern.h).
 
 #include <array>
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "intel/multi_pattern.h"
 #include "intel/observable.h"
 #include "intel/stix_matcher.h"
 
@@ -80,6 +82,12 @@ struct PatternIndicator {
   std::vector<std::string> object_types;  // the SCO types it tests (to skip events early)
 };
 
+// A STIX pattern of several observations (multi_pattern.h).
+struct MultiPatternIndicator {
+  IndicatorIndex indicator = 0;
+  MultiPattern pattern;
+};
+
 class IndicatorSet {
  public:
   ~IndicatorSet();
@@ -108,6 +116,7 @@ class IndicatorSet {
   [[nodiscard]] bool has_subdomain_indicators() const noexcept;
 
   [[nodiscard]] const std::vector<PatternIndicator>& patterns() const noexcept;
+  [[nodiscard]] const std::vector<MultiPatternIndicator>& multi_patterns() const noexcept;
 
   // The report form of a hit (its key's value) or of an indicator (its first value).
   [[nodiscard]] IndicatorInfo info(const IndicatorHit& hit) const;
@@ -151,6 +160,7 @@ class IndicatorSetBuilder {
   // Adds an already detected value (detect_value()).
   [[nodiscard]] Status add_detected(IndicatorIndex indicator, const DetectedValue& value);
   void add_pattern(IndicatorIndex indicator, StixMatcher matcher, std::vector<std::string> object_types);
+  void add_multi_pattern(IndicatorIndex indicator, MultiPattern pattern);
   // Drops the last begun indicator if no value was added to it (a loader's bad entry).
   void abandon_if_empty(IndicatorIndex indicator);
 

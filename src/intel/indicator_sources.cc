@@ -427,9 +427,22 @@ void load_stix_indicator(const nlohmann::json& object, std::string_view text, st
     diags.warning(at(source, line), id, "valid_until is not a STIX timestamp; ignored");
   }
   if (!pattern->is_single_observation()) {
-    diags.warning(at(source, line), id,
-                  "pattern of several observations: not evaluable in a hunt (each event is one observation)");
-    ++stats.skipped["stix: several observations (not evaluable in a hunt)"];
+    // Several observations: each event is one; the hunt keeps the events that satisfy one of
+    // the pattern's observation expressions and evaluates the pattern over them in event-time
+    // windows at the end (multi_pattern.h).
+    auto multi = MultiPattern::create(*pattern);
+    if (!multi) {
+      if (multi.error().code == ErrorCode::kLimit) {
+        diags.warning(at(source, line), id,
+                      fmt::format("pattern not evaluable in a hunt: {}", multi.error().message));
+        ++stats.skipped["stix: several observations (not evaluable in a hunt)"];
+      } else {
+        diags.error(at(source, line), id, fmt::format("invalid pattern: {}", multi.error().message));
+      }
+      return;
+    }
+    IndicatorIndex index = builder.begin(source_index, fields);
+    builder.add_multi_pattern(index, std::move(*multi));
     return;
   }
   const ObservationNode& root = pattern->observations[static_cast<std::size_t>(pattern->root)];
