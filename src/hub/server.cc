@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <httplib.h>
+#include <sodium.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -23,6 +24,7 @@
 #include "hub/alert_batch.h"
 #include "hub/metrics.h"
 #include "hub/openapi.h"
+#include "hub/taxii.h"
 #include "hub/token.h"
 
 namespace rasid::hub {
@@ -59,6 +61,19 @@ std::vector<std::string> list_param(const httplib::Request& req, const char* key
     }
   }
   return out;
+}
+
+// The password of an HTTP Basic credential (base64 "user:password"); "" when malformed.
+std::string basic_password(std::string_view encoded) {
+  std::string raw(encoded.size(), '\0');
+  std::size_t n = 0;
+  std::string in(encoded);
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), in.c_str(), in.size(), nullptr, &n,
+                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return {};
+  raw.resize(n);
+  auto colon = raw.find(':');
+  return colon == std::string::npos ? std::string() : raw.substr(colon + 1);
 }
 
 std::optional<std::int64_t> to_int(std::string_view s) {
@@ -108,17 +123,27 @@ struct Server::Impl {
   Metrics metrics;
   // Detections and national incidents from committed batches (ingest_correlation.h).
   std::unique_ptr<IngestCorrelation> correlation;
+  // The TAXII 2.1 server (taxii.h): collections of STIX objects, sightings from indicator hits.
+  std::unique_ptr<Taxii> taxii;
 
   Impl(ServerOptions o, store::Store& s) : options(std::move(o)), store(s) {}
 
   using ApiHandler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
 
-  // Times, counts, logs and guards every route; `roles` empty = no token needed.
-  httplib::Server::Handler wrap(std::string route, std::vector<Role> roles, bool authenticated, ApiHandler handler) {
-    return [this, route = std::move(route), roles = std::move(roles), authenticated, handler = std::move(handler)](
+  // Times, counts, logs and guards every route; `roles` empty = no token needed. TAXII routes
+  // (`taxii`) also take HTTP Basic (the password is the token) and answer errors as TAXII
+  // error objects.
+  httplib::Server::Handler wrap(std::string route, std::vector<Role> roles, bool authenticated, ApiHandler handler,
+                                bool taxii_route = false) {
+    return [this, route = std::move(route), roles = std::move(roles), authenticated, handler = std::move(handler),
+            taxii_route](
                const httplib::Request& req, httplib::Response& res) {
       auto start = std::chrono::steady_clock::now();
       std::string who = "-", authority = "-";
+      auto send_error = [taxii_route](httplib::Response& r, int status, std::string_view message) {
+        if (taxii_route) send_taxii_error(r, status, message);
+        else rasid::hub::send_error(r, status, message);
+      };
       try {
         Caller caller;
         bool allowed = true;
@@ -127,6 +152,12 @@ struct Server::Impl {
           std::string_view bearer = header;
           bool has_bearer = bearer.starts_with("Bearer ");
           if (has_bearer) bearer.remove_prefix(7);
+          std::string basic_token;
+          if (taxii_route && !has_bearer && bearer.starts_with("Basic ")) {
+            basic_token = basic_password(bearer.substr(6));
+            has_bearer = !basic_token.empty();
+            bearer = basic_token;
+          }
           auto auth = has_bearer ? authenticate(store, bearer, store::now_micros())
                                  : Result<Caller>(fail(ErrorCode::kNotFound, "no bearer token"));
           if (!auth) {
@@ -139,6 +170,7 @@ struct Server::Impl {
               spdlog::warn("event=auth_denied path={} reason={}", json_string(req.path),
                            json_string(auth.error().message));
               res.set_header("WWW-Authenticate", "Bearer realm=\"rasid\"");
+              if (taxii_route) res.set_header("WWW-Authenticate", "Basic realm=\"rasid\", charset=\"UTF-8\"");
               send_error(res, 401, "missing, unknown, revoked or expired token");
             }
           } else {
@@ -203,6 +235,11 @@ struct Server::Impl {
     if (auto s = correlation->add(caller.authority.id, batch.alerts, result->accepted_index); !s) {
       metrics.add_store_error();
       spdlog::error("event=correlation_failed authority={} error={}", caller.authority.name,
+                    json_string(s.error().message));
+    }
+    if (auto s = taxii->add_sightings(caller.authority, batch.alerts, result->accepted_index, store::now_micros()); !s) {
+      metrics.add_store_error();
+      spdlog::error("event=sightings_failed authority={} error={}", caller.authority.name,
                     json_string(s.error().message));
     }
     audit(caller, "alerts.ingest", caller.authority.name,
@@ -645,7 +682,30 @@ struct Server::Impl {
     s.Post(R"(/api/v1/incidents/(\d+)/detections)",
            wrap("/api/v1/incidents/{id}/detections", {Role::kCoordinator}, true,
                 [this](const auto& q, auto& r, const auto& c) { link_incident_detection(q, r, c); }));
+    taxii_routes(s);
     register_dashboard(s, store, DashboardOptions{options.attack, !options.tls_cert.empty(), 30});
+  }
+
+  void taxii_routes(httplib::Server& s) {
+    const std::vector<Role> readers{Role::kSensor, Role::kAnalyst, Role::kCoordinator};
+    using Method = void (Taxii::*)(const httplib::Request&, httplib::Response&, const Caller&);
+    auto route = [&](std::string name, Method method) {
+      return wrap(std::move(name), readers, true,
+                  [this, method](const auto& q, auto& r, const auto& c) { ((*taxii).*method)(q, r, c); }, true);
+    };
+    const std::string col = R"(/taxii2/api/collections/([^/]+))";
+    const std::string obj = col + R"(/objects/([^/]+))";
+    s.Get(R"(/taxii2/?)", route("/taxii2/", &Taxii::discovery));
+    s.Get(R"(/taxii2/api/?)", route("/taxii2/api/", &Taxii::api_root));
+    s.Get(R"(/taxii2/api/status/([^/]+)/?)", route("/taxii2/api/status/{id}/", &Taxii::status));
+    s.Get(R"(/taxii2/api/collections/?)", route("/taxii2/api/collections/", &Taxii::collections));
+    s.Get(col + "/?", route("/taxii2/api/collections/{id}/", &Taxii::collection));
+    s.Get(col + "/manifest/?", route("/taxii2/api/collections/{id}/manifest/", &Taxii::manifest));
+    s.Get(col + "/objects/?", route("/taxii2/api/collections/{id}/objects/", &Taxii::get_objects));
+    s.Post(col + "/objects/?", route("/taxii2/api/collections/{id}/objects/", &Taxii::post_objects));
+    s.Get(obj + "/?", route("/taxii2/api/collections/{id}/objects/{object_id}/", &Taxii::get_object));
+    s.Delete(obj + "/?", route("/taxii2/api/collections/{id}/objects/{object_id}/", &Taxii::delete_object));
+    s.Get(obj + "/versions/?", route("/taxii2/api/collections/{id}/objects/{object_id}/versions/", &Taxii::versions));
   }
 };
 
@@ -684,6 +744,17 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options, sto
   impl->correlation = std::make_unique<IngestCorrelation>(store);
   if (auto s = impl->correlation->rebuild(); !s) {
     return fail(ErrorCode::kIo, "cannot rebuild the correlation state from the store: " + s.error().message);
+  }
+  {
+    // The key that signs TAXII `next` tokens: one per database, so every hub node accepts them.
+    std::string candidate(32, '\0');
+    if (sodium_init() < 0) return fail(ErrorCode::kInternal, "libsodium could not be initialized");
+    randombytes_buf(candidate.data(), candidate.size());
+    auto key = store.hub_secret("taxii-next", candidate);
+    if (!key) return fail(ErrorCode::kIo, "cannot read the TAXII key from the store: " + key.error().message);
+    impl->taxii = std::make_unique<Taxii>(store, *key);
+    if (auto s = impl->taxii->publish_identities(); !s)
+      return fail(ErrorCode::kIo, "cannot publish the authorities' STIX identities: " + s.error().message);
   }
   impl->routes();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
