@@ -151,4 +151,30 @@ grep -q "observations=3 $tmp/host1.jsonl:3 $tmp/host1.jsonl:4 $tmp/host1.jsonl:5
 "$rasid" hunt "$tmp/host2.jsonl" "$tmp/host1.jsonl" --intel "$tmp/bundle.json" --format jsonl --threads 1 -q \
   >"$tmp/reversed" || fail "reversed hunt failed"
 cmp -s "$tmp/out" "$tmp/reversed" || { diff "$tmp/out" "$tmp/reversed"; fail "input order changes the alerts"; }
+
+# The memory cap: 10,000 events satisfy a leaf; with --correlation-memory 1 (MiB) only part of
+# them is kept and the rest is counted, never silently lost.
+python3 - "$tmp/many.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(10000):
+        f.write(json.dumps({"UtcTime": "2026-11-29 10:%02d:%02d.%03d" % (i // 6000, i // 100 % 60, i % 1000),
+                            "Computer": "h3", "Image": "C:\\Windows\\System32\\net.exe",
+                            "CommandLine": "net user %d" % i}) + "\n")
+PY
+cat >"$tmp/cap.json" <<'EOF'
+{"type": "bundle", "id": "bundle--5f0c6a8e-0000-4000-8000-000000000001", "objects": [
+ {"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-000000000007",
+  "pattern": "[process:name = 'net.exe'] AND [file:name = 'never.dll']", "pattern_type": "stix",
+  "valid_from": "2026-01-01T00:00:00Z"}]}
+EOF
+"$rasid" hunt "$tmp/many.jsonl" --intel "$tmp/cap.json" --correlation-memory 1 --format jsonl \
+  >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; fail "capped hunt failed"; }
+kept=$(sed -n 's/.*patterns of several observations: \([0-9]*\) events kept.*/\1/p' "$tmp/err")
+over=$(sed -n 's/.*events without an event time, \([0-9]*\) over the memory cap.*/\1/p' "$tmp/err")
+[ -n "$kept" ] && [ -n "$over" ] || { cat "$tmp/err"; fail "no counts for the capped hunt"; }
+[ "$over" -gt 0 ] && [ "$kept" -gt 0 ] && [ $((kept + over)) = 10000 ] ||
+  fail "kept $kept + over the cap $over is not the 10000 events"
+[ ! -s "$tmp/out" ] || fail "alerts from a pattern whose file:name never occurs"
+echo "capped: $kept kept, $over over the cap"
 echo "ok"
