@@ -142,6 +142,7 @@ class VariantCompiler {
         }
         out.kind = CompiledPredicate::Kind::kRegex;
         out.regex = std::move(regex);
+        out.regex_literals = detail::regex_check_literals(p.text, p.regex_ignore_case);
         return true;
       }
       case K::kCidr:

@@ -155,6 +155,20 @@ bool match_predicate(const CompiledItem& item, const CompiledPredicate& p, const
   }
   // Field-level predicates look at presence, not at one value.
   if (p.kind == CK::kExists) return event.has(item.field) == p.exists_value;
+  if (hits != nullptr && p.kind == CK::kRegex && !p.regex_literals.empty()) {
+    // Fast path only: RE2 runs on values holding every literal run of some alternative.
+    return event.any_of(item.field, [&](const Value& v) {
+      if (v.is_null()) return false;
+      auto holds = [&v](const std::string& l) {
+        return find_bytes(v.folded.data(), v.folded.size(), l.data(), l.size()) !=
+               std::string_view::npos;
+      };
+      const bool candidate =
+          std::any_of(p.regex_literals.begin(), p.regex_literals.end(),
+                      [&](const auto& runs) { return std::all_of(runs.begin(), runs.end(), holds); });
+      return candidate && match_value(p, v, event);
+    });
+  }
   if (p.kind == CK::kNull) {
     if (!event.has(item.field)) return true;
     return event.any_of(item.field, [](const Value& v) { return v.is_null(); });

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/detail/prefilter.h"
 #include "match_util.h"
 
 namespace {
@@ -101,6 +102,47 @@ TEST(PrefilterTest, RegexLiteralsAreRequiredOnes) {
   expect_fires("sel: {F|re|i: 'MiMiKaTz'}\ncondition: sel", R"({"F": "MIMIKATZ"})");
   expect_fires("sel: {F|re|m: '^abc$'}\ncondition: sel", R"({"F": "x\nabc\ny"})");
   expect_silent("sel: {F|re: 'ipconfig'}\ncondition: sel", R"({"F": "IPCONFIG"})");
+}
+
+TEST(PrefilterTest, CaseInsensitiveRegexesMatchKelvinSignAndLongS) {
+  // RE2's (?i) matches 'k' with U+212A and 's' with U+017F: literals taken from such
+  // patterns must not require those letters, neither as trigger atoms nor as the literals
+  // checked before RE2 runs (the second item makes the exact G value the trigger, so the
+  // regex is decided during the full evaluation).
+  const char* long_s = "{\"F\": \"TA\xc5\xbfK\"}";
+  const char* kelvin = "{\"F\": \"\xe2\x84\xaa" "ERNEL32\"}";
+  expect_fires("sel: {F|re|i: 'task'}\ncondition: sel", long_s);
+  expect_fires("sel: {F|re: '(?i)kernel32'}\ncondition: sel", kelvin);
+  expect_fires("sel: {G: 'a-long-trigger-value', F|re|i: 'task'}\ncondition: sel",
+               "{\"G\": \"a-long-trigger-value\", \"F\": \"TA\xc5\xbfK\"}");
+  expect_fires("sel: {G: 'a-long-trigger-value', F|re|i: 'kernel32'}\ncondition: sel",
+               "{\"G\": \"a-long-trigger-value\", \"F\": \"\xe2\x84\xaa" "ERNEL32\"}");
+  // Case-sensitive patterns keep their whole literal: no Unicode folding there.
+  expect_silent("sel: {G: 'a-long-trigger-value', F|re: 'task'}\ncondition: sel",
+                "{\"G\": \"a-long-trigger-value\", \"F\": \"ta\xc5\xbfk\"}");
+}
+
+TEST(PrefilterTest, RegexCheckLiteralsAreNeededByEveryMatch) {
+  using rasid::engine::detail::regex_check_literals;
+  using V = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(regex_check_literals(R"(ipconfig\s+/all)", false), (V{{"ipconfig", "/all"}}));
+  EXPECT_EQ(regex_check_literals("Foo|bar.*bazz", false), (V{{"foo"}, {"bar", "bazz"}}));
+  EXPECT_EQ(regex_check_literals("mimikatz", true), (V{{"mimi", "atz"}}));
+  EXPECT_EQ(regex_check_literals("(?i)powershell", false), (V{{"power", "hell"}}));
+  EXPECT_EQ(regex_check_literals("(?:powershell)x", false), (V{{"x"}}));
+  EXPECT_EQ(regex_check_literals("colou?r (ab)+c{2}", false), (V{{"colo", "r ", "c"}}));
+  EXPECT_EQ(regex_check_literals("powershell", false), (V{{"powershell"}}));
+  EXPECT_EQ(regex_check_literals("sk", true), V{});
+  EXPECT_EQ(regex_check_literals("a|.*", false), V{});
+}
+
+TEST(PrefilterTest, RegexesRunOnlyWhereTheirLiteralsAre) {
+  // The second item is the trigger; the regex is decided during the full evaluation, where
+  // values without its literal are rejected before RE2 runs.
+  expect_silent("sel: {G: 'a-long-trigger-value', F|re: 'ipconfig\\s+/all'}\ncondition: sel",
+                R"({"G": "a-long-trigger-value", "F": "ipconfig/all"})");
+  expect_fires("sel: {G: 'a-long-trigger-value', F|re: 'ipconfig\\s+/all'}\ncondition: sel",
+               R"({"G": "a-long-trigger-value", "F": ["x", "IPCONFIG  /all", "ipconfig /all"]})");
 }
 
 TEST(PrefilterTest, KeywordsAreFoundInAnyCase) {

@@ -40,6 +40,10 @@ struct CompiledPredicate {
   std::string literal;               // folded unless cased
   std::vector<GlobPiece> glob;       // kGlob
   std::shared_ptr<const RE2> regex;  // kRegex
+  // kRegex: per alternative, the folded literal runs a matching value holds all of
+  // (regex_check_literals); the fast scanner runs RE2 only on values holding every run of
+  // some alternative. Empty: always run RE2.
+  RegexLiteralSets regex_literals;
   Cidr cidr;                         // kCidr
   sigma::Predicate::CompareOp op = sigma::Predicate::CompareOp::kGt;
   double number = 0;

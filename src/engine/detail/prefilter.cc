@@ -73,6 +73,20 @@ bool has_non_ascii(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
+// Does the pattern turn case-insensitivity on with an inline flag group ("(?i)", "(?mi:")?
+// Conservative: any flag group naming 'i' counts, "(?-i)" included.
+bool has_inline_ignore_case(std::string_view pattern) {
+  for (std::size_t at = pattern.find("(?"); at != std::string_view::npos;
+       at = pattern.find("(?", at + 2)) {
+    std::size_t i = at + 2;
+    while (i < pattern.size() && std::string_view("imsU-").find(pattern[i]) != std::string_view::npos) {
+      if (pattern[i] == 'i') return true;
+      ++i;
+    }
+  }
+  return false;
+}
+
 // The literals a regular expression (RE2 syntax) cannot match without: for each top-level
 // alternative, its longest run of literal characters that every match contains. nullopt when
 // some alternative has no such run, or when the pattern uses syntax
@@ -82,12 +96,14 @@ class RegexLiterals {
  public:
   explicit RegexLiterals(std::string_view pattern) : re_(pattern) {}
 
-  std::optional<std::vector<std::string>> required() {
-    std::vector<std::string> out;
+  // Per top-level alternative, every literal run it requires (each occurs in every match of
+  // that alternative), in pattern order.
+  std::optional<std::vector<std::vector<std::string>>> required() {
+    std::vector<std::vector<std::string>> out;
     while (true) {
-      std::string best;
-      if (!alternative(best) || best.empty()) return std::nullopt;
-      out.push_back(std::move(best));
+      std::vector<std::string> runs;
+      if (!alternative(runs) || runs.empty()) return std::nullopt;
+      out.push_back(std::move(runs));
       if (i_ >= re_.size()) return out;
       ++i_;  // the top-level '|'
     }
@@ -99,11 +115,11 @@ class RegexLiterals {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   }
 
-  // Reads one alternative up to a top-level '|' or the end; `best` gets its longest run.
-  bool alternative(std::string& best) {
+  // Reads one alternative up to a top-level '|' or the end; `runs` gets its literal runs.
+  bool alternative(std::vector<std::string>& runs) {
     std::string run;
     auto cut = [&] {
-      if (run.size() > best.size()) best = run;
+      if (!run.empty()) runs.push_back(run);
       run.clear();
     };
     while (i_ < re_.size() && re_[i_] != '|') {
@@ -313,13 +329,20 @@ MaybeReq literal_req(const CompiledPredicate& p, const CompiledItem& item, AtomT
     }
     case CK::kRegex: {
       // A requirement of the pattern's literals, one per top-level alternative.
-      auto literals = RegexLiterals(p.regex->pattern()).required();
-      if (!literals) return std::nullopt;
+      auto alternatives =
+          regex_check_literals(p.regex->pattern(), !p.regex->options().case_sensitive());
+      if (alternatives.empty()) return std::nullopt;
       atom.kind = AtomKind::kAnywhere;
       Req req;
-      for (auto& l : *literals) {
+      for (const auto& runs : alternatives) {
+        // The longest run of each alternative (the first of equal ones).
+        const std::string* longest = &runs.front();
+        for (const auto& run : runs) {
+          if (run.size() > longest->size()) longest = &run;
+        }
+        const std::string& l = *longest;
         if (item.keyword && l.size() < kMinAtomLength) return std::nullopt;
-        atom.literal = fold_copy(l);
+        atom.literal = l;
         req.atoms.push_back(atoms.intern(atom));
         req.cost += atom_cost(l.size());
       }
@@ -407,6 +430,38 @@ MaybeReq node_req(const CompiledVariant& v, std::uint32_t index, std::vector<May
 }
 
 }  // namespace
+
+RegexLiteralSets regex_check_literals(std::string_view pattern, bool case_insensitive) {
+  auto alternatives = RegexLiterals(pattern).required();
+  if (!alternatives) return {};
+  // Under (?i) RE2 folds Unicode: 'k' also matches U+212A (Kelvin sign) and 's' U+017F (long
+  // s), which ASCII folding does not see (checked against RE2 for every code point below
+  // U+20000: no other non-ASCII character matches an ASCII letter). Such runs are cut at
+  // those letters; each piece is still required.
+  const bool insensitive = case_insensitive || has_inline_ignore_case(pattern);
+  for (auto& runs : *alternatives) {
+    std::vector<std::string> kept;
+    for (const auto& run : runs) {
+      std::string folded = fold_copy(run);
+      if (!insensitive) {
+        kept.push_back(std::move(folded));
+        continue;
+      }
+      std::string piece;
+      for (char c : folded + 'k') {
+        if (c == 'k' || c == 's') {
+          if (!piece.empty()) kept.push_back(piece);
+          piece.clear();
+        } else {
+          piece.push_back(c);
+        }
+      }
+    }
+    if (kept.empty()) return {};
+    runs = std::move(kept);
+  }
+  return std::move(*alternatives);
+}
 
 TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms,
                        const std::vector<std::uint8_t>& source_fields) {

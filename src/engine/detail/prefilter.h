@@ -86,6 +86,17 @@ class AtomTable {
 TriggerSet trigger_set(const CompiledVariant& variant, AtomTable& atoms,
                        const std::vector<std::uint8_t>& source_fields);
 
+// What a text must contain for the regular expression `pattern` (RE2 syntax) to match it
+// somewhere: per top-level alternative, every literal run that alternative requires (all of
+// one alternative's runs occur in each of its matches), folded, to be looked for in folded
+// text. Empty when unknown (an alternative without a literal run, syntax the reader does not
+// follow). Case-insensitive patterns (`case_insensitive` or an inline `i` flag) have their
+// runs cut at 'k' and 's', which RE2 also matches with a non-ASCII character (U+212A,
+// U+017F). The longest run of each alternative is the regex's trigger atom; all of them
+// decide whether RE2 runs on a value at all.
+using RegexLiteralSets = std::vector<std::vector<std::string>>;
+RegexLiteralSets regex_check_literals(std::string_view pattern, bool case_insensitive);
+
 // Sets CompiledPredicate::atom for every predicate whose outcome on an event is exactly "this
 // atom was found" (case-insensitive exact, prefix, suffix and substring tests of a field) when
 // that atom is one the prefilter looks for anyway (`used`, per atom id: in some trigger set):
