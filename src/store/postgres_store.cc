@@ -844,6 +844,9 @@ class PostgresStore final : public Store {
         spec_cond += (i ? "," : "") + w.params.add(f.spec_versions[i]);
       }
       spec_cond += ")";
+    } else {
+      w.add(detail::kLatestSpecVersion);
+      spec_cond = "o2.spec_version = o.spec_version";
     }
     std::string listed_cond;
     if (!f.versions.listed.empty()) {

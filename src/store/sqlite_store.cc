@@ -722,6 +722,9 @@ class SqliteStore final : public Store {
       spec_cond = "o2.spec_version IN (";
       for (std::size_t i = 0; i < f.spec_versions.size(); ++i) spec_cond += i ? ",?" : "?";
       spec_cond += ")";
+    } else {
+      w.add(detail::kLatestSpecVersion);
+      spec_cond = "o2.spec_version = o.spec_version";
     }
     std::string listed_cond;
     if (!f.versions.listed.empty()) {

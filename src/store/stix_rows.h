@@ -20,6 +20,12 @@ inline constexpr const char* kStixColumns =
     "o.seq, o.collection, o.object_id, o.type, o.version_us, o.spec_version, o.date_added_us, "
     "o.tlp, o.source_authority, o.recipients, o.coordinators_named, o.body";
 
+// Without a match[spec_version] filter, TAXII 2.1 serves each object in the latest spec
+// version it has: this condition keeps those rows (string order: "2.0" < "2.1").
+inline constexpr const char* kLatestSpecVersion =
+    "o.spec_version = (SELECT MAX(o3.spec_version) FROM stix_objects o3 WHERE o3.collection = o.collection "
+    "AND o3.object_id = o.object_id)";
+
 // The condition of a version match (none for `all`): the OR of "o.version_us = (SELECT MIN/MAX
 // ...)" for first/last, with `spec_cond` (a condition on o2.spec_version, possibly empty) in
 // the subquery, and `listed_cond` ("o.version_us IN (...)", built by the caller with its

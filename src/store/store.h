@@ -249,7 +249,9 @@ struct StixFilter {
   std::optional<Micros> added_after;       // date_added > added_after
   std::vector<std::string> ids;            // any of
   std::vector<std::string> types;          // any of
-  std::vector<std::string> spec_versions;  // any of; first/last are taken within them
+  // Any of; first/last are taken within them. Empty: each object in the latest spec version
+  // it has (TAXII 2.1 section 3.4.2), first/last within that.
+  std::vector<std::string> spec_versions;
   VersionMatch versions;
 };
 

@@ -706,6 +706,19 @@ TEST_P(StoreSuite, StixObjectsKeepVersionsAndSelectThem) {
   StixFilter after{.collection = c, .added_after = r->stored[1].date_added, .versions = {.all = true}};
   EXPECT_EQ(stix_keys(*store_, after, 100), (std::vector<std::string>{"malware--b@2", "indicator--a@2"}));
 
+  // An object in two spec versions: without a spec_version filter only its latest spec
+  // version is served, even when the 2.0 version is the newer one.
+  ASSERT_TRUE(store_->insert_stix_objects(std::vector<StixObject>{stix("c3", "malware--m", kT0 + 5, "2.0"),
+                                                                   stix("c3", "malware--m", kT0 + 4, "2.1"),
+                                                                   stix("c3", "malware--m", kT0 + 1, "2.1")}));
+  EXPECT_EQ(stix_keys(*store_, StixFilter{.collection = "c3"}, 100), (std::vector<std::string>{"malware--m@4"}));
+  EXPECT_EQ(stix_keys(*store_, StixFilter{.collection = "c3", .versions = {.all = true}}, 100),
+            (std::vector<std::string>{"malware--m@4", "malware--m@1"}));
+  EXPECT_EQ(stix_keys(*store_, StixFilter{.collection = "c3", .spec_versions = {"2.0", "2.1"}}, 100),
+            (std::vector<std::string>{"malware--m@5"}));
+  EXPECT_EQ(stix_keys(*store_, StixFilter{.collection = "c3", .spec_versions = {"2.0"}}, 100),
+            (std::vector<std::string>{"malware--m@5"}));
+
   // Delete one version, then the rest of the object.
   StixFilter one{.collection = c, .ids = {"indicator--a"}, .versions = {.last = false, .listed = {kT0 + 3}}};
   auto gone = store_->delete_stix_objects(one);
