@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "intel/detail/stix_text.h"
 #include "intel/detail/stix_types.h"
@@ -312,12 +313,9 @@ void append_canonical_number(std::string& out, double value) {
 // digits; larger ones are doubles in I-JSON and print as such.
 constexpr std::int64_t kMaxExactInteger = std::int64_t{1} << 53;
 
-void append_canonical(std::string& out, const json& value) {
+// Scalars (and binary values, which parsing never produces: written as the list of their bytes).
+void append_canonical_scalar(std::string& out, const json& value) {
   switch (value.type()) {
-    case json::value_t::null:
-    case json::value_t::discarded:
-      out += "null";
-      break;
     case json::value_t::boolean:
       out += value.get<bool>() ? "true" : "false";
       break;
@@ -346,7 +344,6 @@ void append_canonical(std::string& out, const json& value) {
       append_canonical_string(out, value.get_ref<const std::string&>());
       break;
     case json::value_t::binary: {
-      // Not produced by parsing JSON text; written as the list of its bytes.
       out.push_back('[');
       bool first = true;
       for (std::uint8_t byte : value.get_binary()) {
@@ -357,35 +354,61 @@ void append_canonical(std::string& out, const json& value) {
       out.push_back(']');
       break;
     }
-    case json::value_t::array: {
+    default:  // null, discarded (arrays and objects are the caller's)
+      out += "null";
+      break;
+  }
+}
+
+// One open array or object of the walk, with the members still to write.
+struct Frame {
+  const json* container;
+  std::size_t next = 0;
+  // Objects: members in RFC 8785 order (UTF-16 units of the name, the name, the value).
+  std::vector<std::tuple<std::u16string, const std::string*, const json*>> members;
+};
+
+// Iterative, with its own stack: the input may come from the network and be nested as deep
+// as its size allows, which a recursive walk would pay for with the thread's stack.
+void append_canonical(std::string& out, const json& root) {
+  std::vector<Frame> stack;
+  auto open = [&](const json& value) {
+    if (value.is_array()) {
       out.push_back('[');
-      bool first = true;
-      for (const auto& item : value) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_canonical(out, item);
-      }
-      out.push_back(']');
-      break;
-    }
-    case json::value_t::object: {
-      std::vector<std::pair<std::u16string, const std::string*>> keys;
-      keys.reserve(value.size());
-      for (const auto& [key, item] : value.items()) {
-        keys.emplace_back(utf16_units(key), &key);
-      }
-      std::sort(keys.begin(), keys.end());
+      stack.push_back(Frame{&value, 0, {}});
+    } else if (value.is_object()) {
       out.push_back('{');
-      bool first = true;
-      for (const auto& [units, key] : keys) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_canonical_string(out, *key);
-        out.push_back(':');
-        append_canonical(out, value.find(*key).value());
+      Frame frame{&value, 0, {}};
+      frame.members.reserve(value.size());
+      for (const auto& [key, item] : value.items()) {
+        frame.members.emplace_back(utf16_units(key), &key, &item);
       }
-      out.push_back('}');
-      break;
+      std::sort(frame.members.begin(), frame.members.end(),
+                [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+      stack.push_back(std::move(frame));
+    } else {
+      append_canonical_scalar(out, value);
+    }
+  };
+  open(root);
+  while (!stack.empty()) {
+    Frame& frame = stack.back();
+    bool array = frame.container->is_array();
+    std::size_t size = array ? frame.container->size() : frame.members.size();
+    if (frame.next == size) {
+      out.push_back(array ? ']' : '}');
+      stack.pop_back();
+      continue;
+    }
+    if (frame.next > 0) out.push_back(',');
+    std::size_t index = frame.next++;
+    if (array) {
+      open((*frame.container)[index]);  // may grow the stack: `frame` is not used after
+    } else {
+      const auto& [units, key, item] = frame.members[index];
+      append_canonical_string(out, *key);
+      out.push_back(':');
+      open(*item);
     }
   }
 }
@@ -409,17 +432,24 @@ std::optional<std::string> sco_deterministic_id(const nlohmann::json& object) {
   if (spec == nullptr || spec->kind != detail::StixKind::kSco || spec->id_contributing.empty()) {
     return std::nullopt;
   }
-  json name = json::object();
+  // The name is written directly rather than built as a json object: copying a json value
+  // recurses over its depth, and `extensions` comes from the producer. Contributing property
+  // names are lowercase ASCII, so byte order is the RFC 8785 order.
+  struct Part {
+    std::string_view key;
+    const json* value;
+    std::string hash_name;  // hashes: the one algorithm kept
+  };
+  std::vector<Part> parts;
   std::string_view list = spec->id_contributing;
   while (!list.empty()) {
     std::size_t space = list.find(' ');
-    std::string key(list.substr(0, space));
-    if (auto it = object.find(key); it != object.end()) {
+    std::string_view key = list.substr(0, space);
+    if (auto it = object.find(std::string(key)); it != object.end()) {
       if (key == "hashes" && it->is_object()) {
-        // Section 6: "include only one hash", preferring MD5, SHA-1, SHA-256,
-        // SHA-512. For a dictionary with none of them the specification leaves
-        // the choice open; the first name in code point order keeps the id
-        // deterministic.
+        // Section 6: "include only one hash", preferring MD5, SHA-1, SHA-256, SHA-512. For a
+        // dictionary with none of them the specification leaves the choice open; the first
+        // name in code point order keeps the id deterministic.
         const json* chosen = nullptr;
         std::string chosen_name;
         for (std::string_view algorithm : {"MD5", "SHA-1", "SHA-256", "SHA-512"}) {
@@ -433,16 +463,33 @@ std::optional<std::string> sco_deterministic_id(const nlohmann::json& object) {
           chosen = &it->begin().value();
           chosen_name = it->begin().key();
         }
-        if (chosen != nullptr) name[key] = json{{chosen_name, *chosen}};
+        if (chosen != nullptr) parts.push_back({key, chosen, chosen_name});
       } else {
-        name[key] = *it;
+        parts.push_back({key, &*it, {}});
       }
     }
     if (space == std::string_view::npos) break;
     list.remove_prefix(space + 1);
   }
-  if (name.empty()) return std::nullopt;
-  return fmt::format("{}--{}", spec->type, uuid_v5(kStixScoNamespace, canonical_json(name)));
+  if (parts.empty()) return std::nullopt;
+  std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.key < b.key; });
+  std::string name = "{";
+  for (const Part& part : parts) {
+    if (name.size() > 1) name.push_back(',');
+    append_canonical_string(name, part.key);
+    name.push_back(':');
+    if (part.key == "hashes") {
+      name.push_back('{');
+      append_canonical_string(name, part.hash_name);
+      name.push_back(':');
+      append_canonical(name, *part.value);
+      name.push_back('}');
+    } else {
+      append_canonical(name, *part.value);
+    }
+  }
+  name.push_back('}');
+  return fmt::format("{}--{}", spec->type, uuid_v5(kStixScoNamespace, name));
 }
 
 }  // namespace rasid::intel

@@ -261,6 +261,23 @@ TEST(CanonicalJsonTest, StringsAndStructure) {
             "\xc3\xa9\\\"\\\\\\b\\f\\n\\r\\t\",\"b\":[true,false,null,{}]}");
 }
 
+TEST(CanonicalJsonTest, DeepNestingNeedsNoDeepStack) {
+  // 100,000 levels: a recursive walk would need megabytes of stack (more under ASan).
+  constexpr int kDepth = 100000;
+  json value = json::parse(std::string(kDepth, '[') + std::string(kDepth, ']'));
+  std::string text = canonical_json(value);
+  EXPECT_EQ(text.size(), 2u * kDepth);
+  EXPECT_EQ(text.substr(0, 3), "[[[");
+  json file = json::parse(
+      R"({"type": "file", "id": "file--e277603e-1060-5ad4-9937-c26c97f1ca68", "name": "a",
+          "extensions": {"x-deep-ext": {"x_list": )" +
+      std::string(kDepth, '[') + std::string(kDepth, ']') + "}}}");
+  auto id = sco_deterministic_id(file);
+  ASSERT_TRUE(id.has_value());
+  EXPECT_TRUE(is_stix_id(*id, "file"));
+  EXPECT_TRUE(validate_stix_object(file).empty());
+}
+
 // --- Deterministic SCO ids
 // ----------------------------------------------------------------------
 
@@ -786,7 +803,8 @@ TEST(StixValidateTest, CustomObjectTypesGetTheCommonChecks) {
   EXPECT_EQ(problems[0].property, "spec_version");
   // Without created/modified it is taken as a custom SCO: nothing more is required.
   EXPECT_TRUE(validate_stix_object(json::parse(R"({"type": "x-acme-thing",
-      "id": "x-acme-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "value": 1})")).empty());
+      "id": "x-acme-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "value": 1})"))
+                  .empty());
 }
 
 TEST(StixValidateTest, LongAndInvalidUtf8ValuesAreCutAndReplacedInMessages) {
