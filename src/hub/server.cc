@@ -693,19 +693,24 @@ struct Server::Impl {
       return wrap(std::move(name), readers, true,
                   [this, method](const auto& q, auto& r, const auto& c) { ((*taxii).*method)(q, r, c); }, true);
     };
-    const std::string col = R"(/taxii2/api/collections/([^/]+))";
-    const std::string obj = col + R"(/objects/([^/]+))";
+    // TAXII URLs end in '/'; the slash is optional here. ([^/]+) is {id} then {object_id}.
     s.Get(R"(/taxii2/?)", route("/taxii2/", &Taxii::discovery));
     s.Get(R"(/taxii2/api/?)", route("/taxii2/api/", &Taxii::api_root));
     s.Get(R"(/taxii2/api/status/([^/]+)/?)", route("/taxii2/api/status/{id}/", &Taxii::status));
     s.Get(R"(/taxii2/api/collections/?)", route("/taxii2/api/collections/", &Taxii::collections));
-    s.Get(col + "/?", route("/taxii2/api/collections/{id}/", &Taxii::collection));
-    s.Get(col + "/manifest/?", route("/taxii2/api/collections/{id}/manifest/", &Taxii::manifest));
-    s.Get(col + "/objects/?", route("/taxii2/api/collections/{id}/objects/", &Taxii::get_objects));
-    s.Post(col + "/objects/?", route("/taxii2/api/collections/{id}/objects/", &Taxii::post_objects));
-    s.Get(obj + "/?", route("/taxii2/api/collections/{id}/objects/{object_id}/", &Taxii::get_object));
-    s.Delete(obj + "/?", route("/taxii2/api/collections/{id}/objects/{object_id}/", &Taxii::delete_object));
-    s.Get(obj + "/versions/?", route("/taxii2/api/collections/{id}/objects/{object_id}/versions/", &Taxii::versions));
+    s.Get(R"(/taxii2/api/collections/([^/]+)/?)", route("/taxii2/api/collections/{id}/", &Taxii::collection));
+    s.Get(R"(/taxii2/api/collections/([^/]+)/manifest/?)",
+          route("/taxii2/api/collections/{id}/manifest/", &Taxii::manifest));
+    s.Get(R"(/taxii2/api/collections/([^/]+)/objects/?)",
+          route("/taxii2/api/collections/{id}/objects/", &Taxii::get_objects));
+    s.Post(R"(/taxii2/api/collections/([^/]+)/objects/?)",
+           route("/taxii2/api/collections/{id}/objects/", &Taxii::post_objects));
+    s.Get(R"(/taxii2/api/collections/([^/]+)/objects/([^/]+)/?)",
+          route("/taxii2/api/collections/{id}/objects/{object_id}/", &Taxii::get_object));
+    s.Delete(R"(/taxii2/api/collections/([^/]+)/objects/([^/]+)/?)",
+             route("/taxii2/api/collections/{id}/objects/{object_id}/", &Taxii::delete_object));
+    s.Get(R"(/taxii2/api/collections/([^/]+)/objects/([^/]+)/versions/?)",
+          route("/taxii2/api/collections/{id}/objects/{object_id}/versions/", &Taxii::versions));
   }
 };
 

@@ -50,6 +50,11 @@ TEST(OpenApiTest, EveryRouteOfTheServerIsDocumented) {
       for (auto digits = path.find("(\\d+)"); digits != std::string::npos; digits = path.find("(\\d+)")) {
         path.replace(digits, 5, "{id}");
       }
+      // TAXII routes: ([^/]+) is {id}, a second one {object_id}; the optional final slash is "/".
+      for (const char* name : {"{id}", "{object_id}"}) {
+        if (auto part = path.find("([^/]+)"); part != std::string::npos) path.replace(part, 7, name);
+      }
+      if (path.ends_with("/?")) path.pop_back();
       std::string lower = method;
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       seen.insert(lower + " " + path);
@@ -61,6 +66,8 @@ TEST(OpenApiTest, EveryRouteOfTheServerIsDocumented) {
   EXPECT_GE(seen.size(), 13u);
   EXPECT_TRUE(seen.count("patch /api/v1/incidents/{id}"));
   EXPECT_TRUE(seen.count("post /api/v1/alerts"));
+  EXPECT_TRUE(seen.count("delete /taxii2/api/collections/{id}/objects/{object_id}/"));
+  EXPECT_TRUE(seen.count("get /taxii2/api/collections/{id}/objects/{object_id}/versions/"));
 }
 
 }  // namespace
