@@ -66,8 +66,12 @@ void scan_batch(const Work& work, Scanner& scanner, input::JsonDecoder& decoder,
       continue;
     }
     ++done.events;
-    std::optional<std::int64_t> time = event_time(event, times);
+    // The event's time is only parsed when something needs it: the time range, a hit, the hook.
+    std::optional<std::int64_t> time;
+    bool timed = false;
     if (options.from || options.to) {
+      time = event_time(event, times);
+      timed = true;
       if (!time || (options.from && *time < *options.from) || (options.to && *time > *options.to)) {
         ++done.out_of_range;
         continue;
@@ -75,6 +79,7 @@ void scan_batch(const Work& work, Scanner& scanner, input::JsonDecoder& decoder,
     }
     matches.clear();
     scanner.scan(event, matches);
+    if (!timed && (!matches.empty() || hook != nullptr)) time = event_time(event, times);
     for (RuleIndex rule : matches) {
       done.hits.push_back(Hit{rule, input, record.line, std::string(record.text), time, std::nullopt});
     }

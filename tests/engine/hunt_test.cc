@@ -13,13 +13,14 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/event_time.h"
 #include "engine/ruleset.h"
 #include "sigma/loader.h"
 
 namespace rasid::engine {
 namespace {
 
-std::shared_ptr<const Ruleset> one_rule() {
+std::shared_ptr<const Ruleset> one_rule(RulesetOptions options = {}) {
   const std::string yaml =
       "title: evil command line\n"
       "id: 00000000-0000-4000-8000-000000000002\n"
@@ -29,7 +30,7 @@ std::shared_ptr<const Ruleset> one_rule() {
   std::vector<sigma::Rule> rules;
   Diagnostics diags;
   loader.load_text(yaml, "evil.yml", rules, diags);
-  RulesetBuilder builder;
+  RulesetBuilder builder(std::move(options));
   builder.add_rules(std::move(rules));
   auto built = builder.build(diags);
   EXPECT_TRUE(built.has_value());
@@ -99,6 +100,46 @@ TEST(HuntTest, LinesOfAlertsAndProblemsSurviveDeferredFraming) {
       EXPECT_EQ(stats.bytes, expected.text.size());
     }
   }
+  std::filesystem::remove(path);
+}
+
+// The event time is parsed only when something needs it (a hit, the time range): hits still
+// carry it, and the range still drops the events outside it.
+TEST(HuntTest, HitsCarryTheEventTimeAndTheRangeFilters) {
+  RulesetOptions ruleset_options;
+  for (auto name : kTimeFields) ruleset_options.extra_fields.emplace_back(name);
+  auto ruleset = one_rule(std::move(ruleset_options));
+  ASSERT_TRUE(ruleset);
+  const std::string text =
+      "{\"Channel\":\"Security\",\"TimeCreated\":\"2024-03-01T10:00:00.000000Z\",\"CommandLine\":\"evil 1\"}\n"
+      "{\"Channel\":\"Security\",\"TimeCreated\":\"2024-03-02T10:00:00.000000Z\",\"CommandLine\":\"benign\"}\n"
+      "{\"Channel\":\"Security\",\"TimeCreated\":\"2024-03-03T10:00:00.000000Z\",\"CommandLine\":\"evil 3\"}\n"
+      "{\"Channel\":\"Security\",\"CommandLine\":\"evil without time\"}\n";
+  auto path = std::filesystem::temp_directory_path() /
+              ("rasid_hunt_time_test_" + std::to_string(::getpid()) + ".jsonl");
+  std::ofstream(path, std::ios::binary) << text;
+  auto hunt = [&](std::optional<std::int64_t> from, std::vector<Hit>& out) {
+    HuntOptions options;
+    options.inputs.push_back({path, input::InputFormat::kJson, static_cast<std::uint64_t>(text.size())});
+    options.threads = 1;
+    options.from = from;
+    HuntCallbacks callbacks;
+    callbacks.on_hits = [&](std::vector<Hit>& hits) { out.insert(out.end(), hits.begin(), hits.end()); };
+    return run_hunt(ruleset, options, callbacks);
+  };
+  std::vector<Hit> all;
+  HuntStats stats = hunt(std::nullopt, all);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].time, parse_time("2024-03-01T10:00:00.000000Z"));
+  EXPECT_EQ(all[1].time, parse_time("2024-03-03T10:00:00.000000Z"));
+  EXPECT_FALSE(all[2].time.has_value());
+  EXPECT_EQ(stats.out_of_range, 0u);
+  std::vector<Hit> later;
+  stats = hunt(parse_time("2024-03-02T00:00:00.000000Z"), later);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].line, 3u);
+  EXPECT_EQ(later[0].time, parse_time("2024-03-03T10:00:00.000000Z"));
+  EXPECT_EQ(stats.out_of_range, 2u);  // the first event and the one without a time
   std::filesystem::remove(path);
 }
 
