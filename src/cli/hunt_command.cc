@@ -16,6 +16,7 @@
 #include "cli/hunt_correlation.h"
 #include "cli/hunt_intel.h"
 #include "cli/rule_loading.h"
+#include "cli/taxii_pull.h"
 #include "engine/event_time.h"
 #include "engine/hunt.h"
 #include "input/discovery.h"
@@ -46,6 +47,7 @@ struct HuntArgs {
   std::vector<std::string> detection_keys;
   IntelArgs intel;
   ForwardOptions forward;
+  TaxiiOptions taxii;  // --intel taxii+https://...: --intel-ca, --intel-cache, --intel-limit
 };
 
 // "90s", "15m", "24h", "7d" in microseconds; nullopt if not such a duration.
@@ -147,9 +149,31 @@ int run_hunt_command(const HuntArgs& args) {
   options.extra_fields.emplace_back("Computer");
   // Indicators (docs/intel.md): their fields are extracted even when no rule reads them.
   std::unique_ptr<HuntIntel> intel;
+  std::vector<TaxiiPull> taxii_pulls;
   if (!args.intel.paths.empty()) {
+    // TAXII collections are pulled first and then load like bundle files (docs/intel.md).
+    IntelArgs intel_args = args.intel;
+    std::erase_if(intel_args.paths, [](const std::string& p) { return is_taxii_url(p); });
+    TaxiiOptions taxii = args.taxii;
+    taxii.token = args.forward.token;
+    if (const char* env = std::getenv("RASID_TOKEN"); taxii.token.empty() && env) taxii.token = env;
+    if (taxii.ca_file.empty()) taxii.ca_file = args.forward.ca_file;
+    for (const auto& path : args.intel.paths) {
+      if (!is_taxii_url(path)) continue;
+      auto pulled = pull_collection(path, taxii);
+      if (!pulled) {
+        fmt::print(stderr, "error: {}\n", pulled.error().message);
+        return kExitUsage;
+      }
+      if (!pulled->warning.empty() && !args.quiet) {
+        fmt::print(stderr, "warning: {}{}\n", pulled->warning,
+                   pulled->from_cache_only ? fmt::format("; hunting with the {} cached objects", pulled->total) : "");
+      }
+      intel_args.bundles.emplace_back(pulled->source, std::move(pulled->bundle_text));
+      taxii_pulls.push_back(std::move(*pulled));
+    }
     Diagnostics intel_diags;
-    auto loaded_intel = HuntIntel::load(args.intel, intel_diags);
+    auto loaded_intel = HuntIntel::load(intel_args, intel_diags);
     if (!loaded_intel) {
       fmt::print(stderr, "error: {}\n", loaded_intel.error().message);
       return kExitUsage;
@@ -463,6 +487,11 @@ int run_hunt_command(const HuntArgs& args) {
         fmt::print(stderr, "  {:>8}  suppressed: {} (indicator {}) on warninglist \"{}\"\n", s.count, s.value,
                    s.indicator_id, s.list);
       }
+      for (const auto& p : taxii_pulls) {
+        fmt::print(stderr, "           taxii {}: {} objects pulled ({} new, {} updated) in {} pages, {} cached{}\n",
+                   p.url, p.received, p.counts.added, p.counts.updated, p.pages, p.total,
+                   p.from_cache_only ? " (from the cache only: the hub could not be read)" : "");
+      }
       if (!set.multi_patterns().empty()) {
         auto oc = intel->observation_counts();
         fmt::print(stderr, "           {} patterns of several observations: {} events kept, {} alerts\n",
@@ -527,8 +556,17 @@ std::function<int()> add_hunt_command(CLI::App& app) {
   hunt->add_option("-r,--rules", args->rules, "Sigma rule files or folders (required unless --intel is given)");
   hunt->add_option("--intel", args->intel.paths,
                    "Indicator feeds: files or folders (plain lists, CSV, MISP JSON/CSV/feeds, STIX 2.1 "
-                   "bundles; FORMAT:PATH forces a format). Each hit is an alert of its own kind "
-                   "(docs/intel.md)");
+                   "bundles; FORMAT:PATH forces a format), or TAXII 2.1 collections "
+                   "taxii+https://HUB/taxii2/API/collections/ID/ pulled incrementally with --token "
+                   "into --intel-cache. Each hit is an alert of its own kind (docs/intel.md)");
+  hunt->add_option("--intel-cache", args->taxii.cache_dir,
+                   "Cache folder of --intel taxii+https://HUB/.../collections/ID/ pulls (default: "
+                   "$XDG_CACHE_HOME/rasid/taxii, else ~/.cache/rasid/taxii); the next run pulls only "
+                   "what was added since, and an unreachable hub falls back to it");
+  hunt->add_option("--intel-ca", args->taxii.ca_file,
+                   "CA certificate (PEM) to trust for TAXII --intel URLs (default: --forward-ca)");
+  hunt->add_option("--intel-limit", args->taxii.limit, "Objects per TAXII page asked for (default 1000)")
+      ->check(CLI::Range(1, 100000));
   hunt->add_option("--warninglists", args->intel.warninglists,
                    "Folder of MISP warninglists: hits on listed values are suppressed, counted and "
                    "listed in the summary");
@@ -573,7 +611,8 @@ std::function<int()> add_hunt_command(CLI::App& app) {
                    "(for example TargetUserName)");
   hunt->add_option("--forward", args->forward.url,
                    "Also send the alerts to a rasid hub (https://HOST:PORT), in batches with retries");
-  hunt->add_option("--token", args->forward.token, "Sensor token for --forward (default: $RASID_TOKEN)");
+  hunt->add_option("--token", args->forward.token,
+                   "Hub token for --forward and TAXII --intel URLs (default: $RASID_TOKEN)");
   hunt->add_option("--forward-ca", args->forward.ca_file, "CA certificate (PEM) to trust for --forward");
   hunt->add_flag("--fail-on-alert", args->fail_on_alert, "Exit with status 1 when any alert is found");
   hunt->add_flag("--no-color", args->no_color, "Never color the table (also: NO_COLOR environment variable)");

@@ -509,6 +509,11 @@ Result<std::unique_ptr<HuntIntel>> HuntIntel::load(const IntelArgs& args, Diagno
   }
   intel::IndicatorSetBuilder builder;
   for (const auto& path : args.paths) intel::load_indicators(path, builder, diags, out->stats_, options);
+  for (const auto& [source, text] : args.bundles) {
+    ++out->stats_.files;
+    ++out->stats_.formats["stix bundle"];
+    intel::load_stix_bundle(text, source, builder, diags, out->stats_);
+  }
   out->set_ = builder.build();
   if (!args.warninglists.empty()) out->warninglists_.load_folder(args.warninglists, diags);
   return out;

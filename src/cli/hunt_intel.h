@@ -30,6 +30,10 @@ struct IntelArgs {
   std::vector<std::string> field_flags;  // --intel-field KIND=FIELD
   std::string csv_spec;                  // --intel-csv
   bool misp_all = false;                 // --misp-all (to_ids false too)
+  // STIX bundles already in memory, (source name, bundle text): the TAXII collections of
+  // --intel taxii+https://... after their pull (cli/taxii_pull.h); `paths` then no longer
+  // holds them.
+  std::vector<std::pair<std::string, std::string>> bundles;
 };
 
 // How an event field is read: which kind of observable it holds.
