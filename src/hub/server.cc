@@ -270,9 +270,11 @@ struct Server::Impl {
     }
     if (caller.token.role == Role::kCoordinator) {
       if (!wanted.empty()) filter.authority_ids = wanted;
-      // TLP:RED goes only to the source authority's named recipients (issue 8); until
-      // recipients exist, coordinators do not see RED alerts.
-      filter.tlps = {"clear", "green", "amber", "amber+strict"};
+      // The TLP policy (tlp.h): every level of their own authority's alerts; of the others',
+      // the levels store_levels() allows (alerts name no recipients: no RED).
+      const Viewer viewer{caller.token.role, caller.authority.id};
+      filter.tlps = store_levels(viewer, /*source_authority=*/-1);
+      filter.tlp_exempt_authority = caller.authority.id;
       cross_authority = true;
     } else {
       for (auto id : wanted) {

@@ -1049,7 +1049,13 @@ class PostgresStore final : public Store {
     if (f.to) w.add("event_time_us < " + w.params.add(*f.to));
     w.add_in("level", f.levels);
     w.add_in("rule_id", f.rule_ids);
-    w.add_in("tlp", f.tlps);
+    if (f.tlp_exempt_authority && !f.tlps.empty()) {
+      std::string cond = "(authority_id = " + w.params.add(*f.tlp_exempt_authority) + " OR tlp IN (";
+      for (std::size_t i = 0; i < f.tlps.size(); ++i) cond += (i ? "," : "") + w.params.add(f.tlps[i]);
+      w.add(cond + "))");
+    } else {
+      w.add_in("tlp", f.tlps);
+    }
     if (!f.tags.empty()) {
       std::string cond = "EXISTS (SELECT 1 FROM alert_tags t WHERE t.alert_seq = alerts.seq AND t.tag IN (";
       for (std::size_t i = 0; i < f.tags.size(); ++i) cond += (i ? "," : "") + w.params.add(f.tags[i]);

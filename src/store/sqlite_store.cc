@@ -1152,7 +1152,17 @@ class SqliteStore final : public Store {
     }
     w.add_in("level", f.levels);
     w.add_in("rule_id", f.rule_ids);
-    w.add_in("tlp", f.tlps);
+    if (f.tlp_exempt_authority && !f.tlps.empty()) {
+      std::string cond = "(authority_id = ? OR tlp IN (";
+      w.values.emplace_back(*f.tlp_exempt_authority);
+      for (std::size_t i = 0; i < f.tlps.size(); ++i) {
+        cond += i ? ",?" : "?";
+        w.values.emplace_back(f.tlps[i]);
+      }
+      w.add(cond + "))");
+    } else {
+      w.add_in("tlp", f.tlps);
+    }
     if (!f.tags.empty()) {
       std::string cond = "EXISTS (SELECT 1 FROM alert_tags t WHERE t.alert_seq = alerts.seq AND t.tag IN (";
       for (std::size_t i = 0; i < f.tags.size(); ++i) {

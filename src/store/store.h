@@ -113,7 +113,10 @@ struct AlertFilter {
   std::vector<std::string> levels;      // any of
   std::vector<std::string> rule_ids;    // any of
   std::vector<std::string> tags;        // has any of
-  std::vector<std::string> tlps;        // any of (TLP enforcement, issue 8)
+  std::vector<std::string> tlps;        // any of (TLP enforcement, hub/tlp.h store_levels)
+  // Alerts of this authority pass whatever their TLP (the caller's own authority, which may
+  // read every level of its own alerts); the `tlps` list then applies to the others only.
+  std::optional<std::int64_t> tlp_exempt_authority;
 };
 
 // Keyset pagination: items with seq > after, ascending by seq, at most `limit`.

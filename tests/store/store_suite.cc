@@ -299,6 +299,10 @@ TEST_P(StoreSuite, FiltersSelectTheRightAlerts) {
   EXPECT_EQ(q({.tags = {"attack.t1"}}), (V{"a1", "a4"}));
   EXPECT_EQ(q({.tags = {"attack.t2", "attack.x"}}), (V{"a1", "a2", "b1"}));
   EXPECT_EQ(q({.tlps = {"green"}}), (V{"b1"}));
+  // Authority a's alerts (all amber) pass whatever the list; the list applies to the others.
+  EXPECT_EQ(q({.tlps = {"red"}, .tlp_exempt_authority = a->id}), (V{"a1", "a2", "a3", "a4"}));
+  EXPECT_EQ(q({.tlps = {"green"}, .tlp_exempt_authority = a->id}), (V{"a1", "a2", "a3", "a4", "b1"}));
+  EXPECT_EQ(q({.tlps = {"red"}, .tlp_exempt_authority = b->id}), (V{"b1"}));
   EXPECT_EQ(q({.authority_ids = std::vector<std::int64_t>{a->id}, .levels = {"high"}, .rule_ids = {"r2"}}),
             (V{"a3"}));
   EXPECT_EQ(q({.levels = {"medium"}}), V{});
