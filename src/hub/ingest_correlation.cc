@@ -189,6 +189,7 @@ Status IngestCorrelation::apply(const std::vector<IncidentAction>& actions, cons
           if (auto s = store_.link_detection(created->id, id, "system"); !s) return s;
         }
         national_.opened(action.key, created->id);
+        touch(created->id);
         ++stats_.incidents_opened;
         stats_.links += static_cast<std::int64_t>(action.detections.size());
         spdlog::info("event=incident_opened id={} key={} detections={}", created->id, action.key,
@@ -199,6 +200,7 @@ Status IngestCorrelation::apply(const std::vector<IncidentAction>& actions, cons
         for (std::int64_t id : action.detections) {
           if (auto s = store_.link_detection(action.incident, id, "system"); !s) return s;
         }
+        if (!replay) touch(action.incident);
         ++stats_.links;
         break;
       case IncidentAction::Kind::kRaiseSeverity: {
@@ -239,9 +241,18 @@ Status IngestCorrelation::rebuild() {
   return ok();
 }
 
+void IngestCorrelation::touch(std::int64_t incident) {
+  if (touched_ && std::find(touched_->begin(), touched_->end(), incident) == touched_->end()) touched_->push_back(incident);
+}
+
 Status IngestCorrelation::add(std::int64_t authority_id, std::span<const store::NewAlert> alerts,
-                              const std::vector<std::size_t>& accepted) {
+                              const std::vector<std::size_t>& accepted, std::vector<std::int64_t>* touched) {
   std::lock_guard lock(mu_);
+  touched_ = touched;
+  struct Reset {
+    std::vector<std::int64_t>*& target;
+    ~Reset() { target = nullptr; }
+  } reset{touched_};
   // In event-time order, so a batch sent out of order groups as a sorted one would.
   std::vector<const store::NewAlert*> ordered;
   for (std::size_t index : accepted) {

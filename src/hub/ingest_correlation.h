@@ -60,8 +60,9 @@ class IngestCorrelation {
   // Rebuilds the state from the store; call once before the first add().
   [[nodiscard]] Status rebuild();
   // Processes the newly stored alerts of one committed batch: alerts[i] for i in accepted.
+  // `touched` (optional) receives the ids of the incidents opened or linked to, once each.
   [[nodiscard]] Status add(std::int64_t authority_id, std::span<const store::NewAlert> alerts,
-                           const std::vector<std::size_t>& accepted);
+                           const std::vector<std::size_t>& accepted, std::vector<std::int64_t>* touched = nullptr);
 
   [[nodiscard]] IngestCorrelationStats stats();
 
@@ -75,9 +76,11 @@ class IngestCorrelation {
   using Key = std::tuple<std::int64_t, std::string, std::string>;  // authority, rule, host
 
   Status apply(const std::vector<IncidentAction>& actions, const store::Detection& detection, bool replay);
+  void touch(std::int64_t incident);
 
   store::Store& store_;
   IngestCorrelationOptions options_;
+  std::vector<std::int64_t>* touched_ = nullptr;  // during add(): where touched incidents go
   std::mutex mu_;
   std::map<Key, Open> open_;
   NationalCorrelator national_;

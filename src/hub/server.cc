@@ -232,10 +232,15 @@ struct Server::Impl {
     metrics.add_ingested(result->accepted, result->duplicates);
     // The alerts are durable now; grouping them into detections and incidents comes after. A
     // failure there is logged and counted, and does not turn an acknowledged batch into an error.
-    if (auto s = correlation->add(caller.authority.id, batch.alerts, result->accepted_index); !s) {
+    std::vector<std::int64_t> touched;
+    if (auto s = correlation->add(caller.authority.id, batch.alerts, result->accepted_index, &touched); !s) {
       metrics.add_store_error();
       spdlog::error("event=correlation_failed authority={} error={}", caller.authority.name,
                     json_string(s.error().message));
+    }
+    if (auto s = taxii->incident_reports(touched); !s) {
+      metrics.add_store_error();
+      spdlog::error("event=incident_reports_failed error={}", json_string(s.error().message));
     }
     if (auto s = taxii->add_sightings(caller.authority, batch.alerts, result->accepted_index, store::now_micros()); !s) {
       metrics.add_store_error();
@@ -569,11 +574,20 @@ struct Server::Impl {
       return (void)store_failed(res, updated.error(), "update_incident");
     }
     audit(caller, "incident.update", std::to_string(*id), patch.dump());
+    report_incident(*id);
     auto names = authority_names(res);
     if (!names) return;
     auto who = involvement(*id, *names);
     if (!who) return (void)store_failed(res, who.error(), "incident_detections");
     send_json(res, 200, incident_json(*updated, who->authorities).dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  // A new version of the incident's STIX report (taxii.h); a failure is logged, the change stands.
+  void report_incident(std::int64_t id) {
+    if (auto s = taxii->incident_reports({id}); !s) {
+      metrics.add_store_error();
+      spdlog::error("event=incident_reports_failed incident={} error={}", id, json_string(s.error().message));
+    }
   }
 
   // POST /api/v1/incidents/{id}/detections {"detection": N}: link by hand.
@@ -590,6 +604,7 @@ struct Server::Impl {
       return (void)store_failed(res, linked.error(), "link_detection");
     }
     audit(caller, "incident.link", std::to_string(*id), "detection=" + std::to_string(detection));
+    report_incident(*id);
     send_json(res, 200, "{\"linked\":true}");
   }
 

@@ -805,6 +805,85 @@ Status Taxii::publish_identities() {
   return impl_->publish(*authorities);
 }
 
+Status Taxii::incident_reports(const std::vector<std::int64_t>& incidents) {
+  if (incidents.empty()) return ok();
+  auto authorities = impl_->store.list_authorities();
+  if (!authorities) return fail(authorities.error());
+  if (auto s = impl_->publish(*authorities); !s) return s;
+  std::map<std::int64_t, std::string> names;
+  for (const auto& a : *authorities) names[a.id] = a.name;
+  std::lock_guard lock(impl_->sightings_mu);
+  const std::string collection = collection_uuid("reports");
+  std::vector<store::StixObject> rows;
+  for (std::int64_t incident_id : incidents) {
+    auto incident = impl_->store.get_incident(incident_id);
+    if (!incident) return fail(incident.error());
+    auto detections = impl_->store.incident_detections(incident_id);
+    if (!detections) return fail(detections.error());
+    std::vector<std::int64_t> involved;
+    for (const auto& d : *detections) {
+      if (std::find(involved.begin(), involved.end(), d.authority_id) == involved.end()) involved.push_back(d.authority_id);
+    }
+    std::sort(involved.begin(), involved.end());
+    json refs = json::array();
+    std::string who;
+    for (std::int64_t a : involved) {
+      const std::string name = names.count(a) ? names[a] : std::to_string(a);
+      refs.push_back(authority_identity_id(name));
+      who += (who.empty() ? "" : ", ") + name;
+    }
+    if (incident->key.starts_with("indicator:")) {
+      const std::string indicator = incident->key.substr(10);
+      if (intel::is_stix_id(indicator, "indicator")) refs.push_back(indicator);
+    }
+    if (refs.empty()) refs.push_back(hub_identity_id());  // object_refs must not be empty
+    const std::string id = "report--" + intel::uuid_v5(kNamespace, "incident/" + std::to_string(incident_id));
+    store::StixFilter f;
+    f.collection = collection;
+    f.ids = {id};
+    auto previous = impl_->store.query_stix_objects(f, store::PageRequest{0, 1});
+    if (!previous) return fail(previous.error());
+    store::Micros now = store::now_micros();
+    now -= now % 1000;
+    const store::Micros modified =
+        previous->items.empty() ? now : std::max(now, previous->items.front().version + 1000);
+    const store::Micros created = incident->created - incident->created % 1000;
+    const Tlp tlp = parse_tlp(incident->tlp).value_or(Tlp::kAmber);
+    json r{{"type", "report"},
+           {"spec_version", "2.1"},
+           {"id", id},
+           {"created", intel::format_stix_timestamp(created, 3)},
+           {"modified", intel::format_stix_timestamp(std::max(modified, created), 3)},
+           {"created_by_ref", hub_identity_id()},
+           {"name", incident->title},
+           {"description", "National incident " + std::to_string(incident_id) + " (" + incident->key + "): " +
+                               std::to_string(detections->size()) + " detection(s) at " + who + "; status " +
+                               std::string(store::to_string(incident->status)) + ", severity " + incident->severity + "."},
+           {"report_types", json::array({"threat-report"})},
+           {"published", intel::format_stix_timestamp(created, 3)},
+           {"object_refs", refs},
+           {"object_marking_refs", json::array({std::string(marking_ref(tlp))})},
+           {"x_rasid_incident", incident_id},
+           {"x_rasid_status", std::string(store::to_string(incident->status))},
+           {"x_rasid_severity", incident->severity}};
+    store::StixObject row;
+    row.collection = collection;
+    row.object_id = id;
+    row.type = "report";
+    row.version = std::max(modified, created);
+    row.spec_version = "2.1";
+    row.tlp = std::string(to_string(tlp));
+    row.source_authority = 0;
+    row.recipients = involved;
+    row.coordinators_named = true;
+    row.body = r.dump(-1, ' ', false, json::error_handler_t::replace);
+    rows.push_back(std::move(row));
+  }
+  auto stored = impl_->store.insert_stix_objects(rows);
+  if (!stored) return fail(stored.error());
+  return ok();
+}
+
 Status Taxii::add_sightings(const store::Authority& authority, std::span<const store::NewAlert> alerts,
                             const std::vector<std::size_t>& accepted, store::Micros received) {
   struct Count {

@@ -95,6 +95,12 @@ class Taxii {
   [[nodiscard]] Status add_sightings(const store::Authority& authority, std::span<const store::NewAlert> alerts,
                                      const std::vector<std::size_t>& accepted, store::Micros received);
 
+  // STIX reports of national incidents (docs/incidents.md): one `report` per incident in the
+  // `reports` collection (object_refs: the involved authorities' identities, and the
+  // indicator for an indicator incident), a new version each time this is called for it;
+  // shared at the incident's TLP with the involved authorities and the coordinators.
+  [[nodiscard]] Status incident_reports(const std::vector<std::int64_t>& incidents);
+
   // Publishes the identity objects of the hub and of every authority (idempotent).
   [[nodiscard]] Status publish_identities();
 

@@ -16,6 +16,9 @@ Cases:
               exactly the unpaged set, in date_added order, for objects, manifest and versions.
   sightings   indicator hits ingested as alerts become sightings (count, first/last seen, one
               per indicator, authority and UTC day), re-versioned by later batches; TLP applies.
+  reports     a national incident becomes a STIX report (object_refs: the involved authorities'
+              identities), read by the involved authorities and the coordinators only, and
+              re-versioned when the incident changes.
 """
 import base64
 import shutil
@@ -591,7 +594,50 @@ def case_sightings():
         hub.close()
 
 
-CASES = {"protocol": case_protocol, "tlp_matrix": case_tlp_matrix, "pagination": case_pagination,
+# ---- reports -------------------------------------------------------------------------------
+
+def case_reports():
+    hub = Hub()
+    setup(hub)
+    coord = hub.token("charlie", "coordinator")
+    try:
+        def spray(ts, aid, host):
+            return {"id": aid, "timestamp": ts, "rule_id": "spray-rule", "rule_title": "Password spraying",
+                    "level": "high", "tags": ["attack.t1110.003"], "event": {"Computer": host}}
+        post_alerts(hub, hub.token("alpha", "sensor"), [spray("2026-11-20T10:00:00Z", "a1", "ws-1")])
+        r_path = "/taxii2/api/collections/reports/objects/"
+        reports, _ = walk(hub, r_path, coord, 1000, params={"match[type]": "report"})
+        check(reports == [], "no report before a second authority")
+        post_alerts(hub, hub.token("bravo", "sensor"), [spray("2026-11-20T12:00:00Z", "b1", "srv-2")])
+        reports, _ = walk(hub, r_path, coord, 1000, params={"match[type]": "report"})
+        if not check(len(reports) == 1, f"one report for the incident: {reports}"):
+            return
+        r = reports[0]
+        ident = {o["name"]: o["id"] for o in walk(hub, "/taxii2/api/collections/sightings/objects/", coord, 1000,
+                                                   params={"match[type]": "identity"})[0]}
+        check(sorted(r["object_refs"]) == sorted([ident["alpha"], ident["bravo"]]), f"object_refs {r['object_refs']}")
+        check(r["x_rasid_status"] == "new" and "spray-rule" in r["description"], f"report content {r}")
+        _, _, incidents = hub.request("GET", "/api/v1/incidents", coord, headers={"Accept": None})
+        incident = incidents["items"][0]
+        check(r["x_rasid_incident"] == incident["id"] and r["name"] == incident["title"], "report names the incident")
+        # Read by the involved authorities and the coordinators only (AMBER, involved named).
+        for authority, want in (("alpha", 1), ("bravo", 1), ("charlie", 0)):
+            seen, _ = walk(hub, r_path, hub.token(authority, "analyst"), 1000, params={"match[type]": "report"})
+            check(len(seen) == want, f"{authority} analyst sees {len(seen)} report(s), expected {want}")
+        # A change of the incident is a new version of the report.
+        req = urllib.request.Request(hub.base + f"/api/v1/incidents/{incident['id']}", method="PATCH",
+                                     data=json.dumps({"status": "triage"}).encode(),
+                                     headers={"Authorization": "Bearer " + coord, "Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=30)
+        _, _, doc = hub.get(f"{r_path}{r['id']}/versions/", coord)
+        check(len(doc.get("versions", [])) == 2, f"two versions after the PATCH: {doc}")
+        _, _, doc = hub.get(f"{r_path}{r['id']}/", coord)
+        check(doc["objects"][0]["x_rasid_status"] == "triage", "the last version has the new status")
+    finally:
+        hub.close()
+
+
+CASES = {"protocol": case_protocol, "reports": case_reports, "tlp_matrix": case_tlp_matrix, "pagination": case_pagination,
          "sightings": case_sightings}
 
 if __name__ == "__main__":
