@@ -140,6 +140,11 @@ class Dashboard : public std::enable_shared_from_this<Dashboard> {
         res.set_redirect("/login", 303);
         return;
       }
+      if (caller->token.role == store::Role::kSensor) {
+        // Login refuses sensor tokens; a session cookie holding one is refused the same way.
+        self->error(res, 403, "Sensor tokens push alerts; they cannot open the dashboard.");
+        return;
+      }
       Scope scope;
       scope.caller = std::move(*caller);
       scope.viewer = Viewer{scope.caller.token.role, scope.caller.authority.id};

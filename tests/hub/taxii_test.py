@@ -16,6 +16,8 @@ Cases:
               exactly the unpaged set, in date_added order, for objects, manifest and versions.
   sightings   indicator hits ingested as alerts become sightings (count, first/last seen, one
               per indicator, authority and UTC day), re-versioned by later batches; TLP applies.
+  rest_tlp_matrix  alerts at every TLP level through the REST read paths (alerts, count,
+              detections) and the dashboard, for every role of the source and other authorities.
   reports     a national incident becomes a STIX report (object_refs: the involved authorities'
               identities), read by the involved authorities and the coordinators only, and
               re-versioned when the incident changes.
@@ -594,6 +596,67 @@ def case_sightings():
         hub.close()
 
 
+# ---- TLP over the REST API and the dashboard ------------------------------------------------
+
+LEVELS = ("clear", "green", "amber", "amber+strict", "red")
+
+
+def case_rest_tlp_matrix():
+    """Alerts (which name no recipients) at every level from alpha, read by every role of every
+    authority through every REST read path and the dashboard: nothing is shown that the policy
+    withholds; coordinators see exactly what it allows; the source authority sees everything."""
+    hub = Hub()
+    setup(hub)
+    try:
+        t = time.strftime("%Y-%m-%dT%H:00:00Z", time.gmtime(time.time() - 7200))
+        alerts = [{"id": f"x-{lv}", "timestamp": t, "rule_id": f"tlp-{lv}", "rule_title": f"TLPMATRIX {lv.upper()} rule",
+                   "level": "high", "tlp": lv, "event": {"Computer": "ws-1"}} for lv in LEVELS]
+        post_alerts(hub, hub.token("alpha", "sensor"), alerts)
+        cells = leaks = 0
+        for role in ROLES + ("admin",):
+            for authority in AUTHS:
+                token = hub.token(authority, role)
+                seen = {}
+                st, _, doc = hub.request("GET", "/api/v1/alerts?limit=1000", token, headers={"Accept": None})
+                seen["alerts"] = {a["alert"]["rule_id"] for a in doc["items"]} if st == 200 else set()
+                st, _, doc = hub.request("GET", "/api/v1/detections?limit=1000", token, headers={"Accept": None})
+                seen["detections"] = {d["rule_id"] for d in doc["items"]} if st == 200 else set()
+                st, _, doc = hub.request("GET", "/api/v1/alerts/count?rule=" +
+                                         urllib.parse.quote(",".join(f"tlp-{lv}" for lv in LEVELS)),
+                                         token, headers={"Accept": None})
+                count = doc["count"] if st == 200 else 0
+                req = urllib.request.Request(hub.base + "/detections?authority=alpha",
+                                             headers={"Cookie": "rasid_session=" + token})
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        html = r.read().decode()
+                except urllib.error.HTTPError:
+                    html = ""
+                seen["dashboard"] = {f"tlp-{lv}" for lv in LEVELS if f"TLPMATRIX {lv.upper()} rule" in html}
+                allowed_rest = {f"tlp-{lv}" for lv in LEVELS if role != "admin" and expected_read(lv, [], role, authority)}
+                # The dashboard shows an admin their own authority, like an analyst (docs/dashboard.md).
+                allowed_dashboard = {f"tlp-{lv}" for lv in LEVELS
+                                     if role != "sensor" and expected_read(lv, [], "analyst" if role == "admin" else role,
+                                                                           authority)}
+                for endpoint, got in seen.items():
+                    allowed = allowed_dashboard if endpoint == "dashboard" else allowed_rest
+                    for lv in LEVELS:
+                        cells += 1
+                        rule = f"tlp-{lv}"
+                        if rule in got and rule not in allowed:
+                            leaks += 1
+                            check(False, f"LEAK: {lv} alert via {endpoint} to {authority} {role}")
+                    if role == "coordinator" or (role == "analyst" and authority == "alpha"):
+                        check(got == allowed, f"{endpoint} for {authority} {role}: {sorted(got)} != {sorted(allowed)}")
+                check(count == len(seen["alerts"]), f"count for {authority} {role}: {count} vs {len(seen['alerts'])}")
+                if role == "sensor" or authority != "alpha" and role in ("analyst", "admin"):
+                    check(not any(seen.values()), f"{authority} {role} reads none of alpha's alerts")
+        print(f"REST/dashboard TLP matrix: {len(LEVELS)} levels x {4 * len(AUTHS)} viewers x 3 read paths "
+              f"(alerts, detections, dashboard) = {cells} cells, {leaks} leaks; counts checked too")
+    finally:
+        hub.close()
+
+
 # ---- reports -------------------------------------------------------------------------------
 
 def case_reports():
@@ -637,7 +700,7 @@ def case_reports():
         hub.close()
 
 
-CASES = {"protocol": case_protocol, "reports": case_reports, "tlp_matrix": case_tlp_matrix, "pagination": case_pagination,
+CASES = {"protocol": case_protocol, "reports": case_reports, "rest_tlp_matrix": case_rest_tlp_matrix, "tlp_matrix": case_tlp_matrix, "pagination": case_pagination,
          "sightings": case_sightings}
 
 if __name__ == "__main__":
