@@ -523,9 +523,10 @@ struct Taxii::Impl {
   }
 
   // Checks one posted object; on success fills `row` (but collection and date_added).
+  // `note` receives advice that does not refuse the object (a non-deterministic SCO id).
   std::optional<std::string> check_object(const json& o, const Caller& caller,
                                           const std::map<std::string, std::int64_t>& authority_ids,
-                                          store::StixObject& row) {
+                                          store::StixObject& row, std::string& note) {
     if (!o.is_object()) return "not a JSON object";
     auto id = o.find("id");
     auto type = o.find("type");
@@ -581,6 +582,11 @@ struct Taxii::Impl {
       }
     }
     row.body = o.dump(-1, ' ', false, json::error_handler_t::replace);
+    note.clear();
+    if (auto deterministic = intel::sco_deterministic_id(o); deterministic && *deterministic != id_text) {
+      note = "stored; STIX 2.1 section 2.9 advises the deterministic id " + *deterministic + " for this " +
+             row.type + " (same values, same id across producers)";
+    }
     return std::nullopt;
   }
 
@@ -616,12 +622,14 @@ struct Taxii::Impl {
     for (auto& a : *authorities) ids[a.name] = a.id;
     const store::Micros requested = store::now_micros();
     std::vector<store::StixObject> rows;
+    std::vector<std::string> notes;
     json failures = json::array();
     for (std::size_t i = 0; i < objects->size(); ++i) {
       const json& o = (*objects)[i];
       store::StixObject row;
       row.collection = c->id;
-      if (auto problem = check_object(o, caller, ids, row)) {
+      std::string note;
+      if (auto problem = check_object(o, caller, ids, row, note)) {
         json f{{"message", "objects[" + std::to_string(i) + "]: " + *problem}};
         if (o.is_object() && o.contains("id") && o["id"].is_string()) f["id"] = o["id"];
         if (o.is_object() && o.contains("modified") && o["modified"].is_string()) f["version"] = o["modified"];
@@ -629,6 +637,7 @@ struct Taxii::Impl {
         continue;
       }
       rows.push_back(std::move(row));
+      notes.push_back(std::move(note));
     }
     json successes = json::array();
     if (!rows.empty()) {
@@ -641,6 +650,7 @@ struct Taxii::Impl {
         const auto& r = stored->stored[i];
         json s{{"id", r.object_id}, {"version", format_version(r.version ? r.version : r.date_added)}};
         if (!stored->added[i]) s["message"] = "this version was already in the collection";
+        else if (!notes[i].empty()) s["message"] = notes[i];
         successes.push_back(std::move(s));
       }
     }

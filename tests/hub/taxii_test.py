@@ -282,6 +282,19 @@ def case_protocol():
                                      body={"objects": good[:1]})
         check(st2["success_count"] == 1 and "already" in st2["successes"][0].get("message", ""), f"duplicate {st2}")
 
+        # An SCO with a random id is stored with advice; with its deterministic id, silently.
+        sco = {"type": "ipv4-addr", "spec_version": "2.1", "id": f"ipv4-addr--{uuid.uuid4()}", "value": "198.51.100.77"}
+        status, _, st3 = hub.request("POST", "/taxii2/api/collections/authority-alpha/objects/", analyst,
+                                     body={"objects": [sco]})
+        check(status == 202 and st3["success_count"] == 1 and "deterministic" in st3["successes"][0].get("message", ""),
+              f"SCO advice {st3}")
+        sco_id = "ipv4-addr--" + str(uuid.uuid5(uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7"),
+                                               '{"value":"198.51.100.78"}'))
+        status, _, st3 = hub.request("POST", "/taxii2/api/collections/authority-alpha/objects/", analyst,
+                                     body={"objects": [dict(sco, id=sco_id, value="198.51.100.78")]})
+        check(status == 202 and st3["success_count"] == 1 and "message" not in st3["successes"][0],
+              f"deterministic SCO id {st3}")
+
         # Versions and the version filters.
         vid = f"indicator--{uuid.uuid4()}"
         stamps = ["2026-11-02T00:00:00.000Z", "2026-11-03T00:00:00.000Z", "2026-11-04T00:00:00.000Z"]
