@@ -95,8 +95,9 @@ Result<MultiPattern> MultiPattern::create(const StixPattern& pattern) {
   struct Frame {
     int node;
     std::int64_t start, stop;
+    bool left = false;  // inside the left side of a FOLLOWEDBY
   };
-  std::vector<Frame> stack{{p.root, kMin, kMax}};
+  std::vector<Frame> stack{{p.root, kMin, kMax, false}};
   while (!stack.empty()) {
     Frame f = stack.back();
     stack.pop_back();
@@ -120,6 +121,7 @@ Result<MultiPattern> MultiPattern::create(const StixPattern& pattern) {
         std::set<std::string> types;
         collect_types(p, n.comparison, types);
         all_types.insert(types.begin(), types.end());
+        if (f.left) out.left_only_ |= 1u << out.leaves_.size();
         out.leaf_of_node_[static_cast<std::size_t>(f.node)] = static_cast<int>(out.leaves_.size());
         out.leaves_.push_back({std::move(*leaf_matcher), std::vector<std::string>(types.begin(), types.end()),
                                f.start, f.stop});
@@ -127,9 +129,12 @@ Result<MultiPattern> MultiPattern::create(const StixPattern& pattern) {
       }
       case Kind::kAnd:
       case Kind::kOr:
+        stack.push_back({n.rhs, f.start, f.stop, f.left});
+        stack.push_back({n.lhs, f.start, f.stop, f.left});
+        break;
       case Kind::kFollowedBy:
-        stack.push_back({n.rhs, f.start, f.stop});
-        stack.push_back({n.lhs, f.start, f.stop});
+        stack.push_back({n.rhs, f.start, f.stop, f.left});
+        stack.push_back({n.lhs, f.start, f.stop, true});
         break;
       case Kind::kStartStop: {
         // StixMatcher::create has checked both timestamps.
@@ -137,12 +142,12 @@ Result<MultiPattern> MultiPattern::create(const StixPattern& pattern) {
         auto stop = detail::parse_timestamp(n.stop.bytes);
         std::int64_t s = start ? std::max(f.start, floor_us(*start)) : f.start;
         std::int64_t e = stop ? std::min(f.stop, ceil_us(*stop)) : f.stop;
-        stack.push_back({n.lhs, s, e});
+        stack.push_back({n.lhs, s, e, f.left});
         break;
       }
       case Kind::kWithin:
       case Kind::kRepeats:
-        stack.push_back({n.lhs, f.start, f.stop});
+        stack.push_back({n.lhs, f.start, f.stop, f.left});
         break;
     }
   }
@@ -315,6 +320,13 @@ void evaluate_observations(const MultiPattern& pattern, std::span<const KeptObse
       if (counts[b] > 0) present |= 1u << b;
     }
     if (!pattern.could_match(present)) continue;
+    // A new binding must hold the newest observation (any other was looked for before). Bound
+    // only to left sides of FOLLOWEDBY, it needs a partner on the right that is not earlier:
+    // with the newest time, that is one at the same instant.
+    if ((o.leaves & ~pattern.left_only()) == 0 &&
+        !(window.size() >= 2 && observations[window[window.size() - 2].index].time_us == o.time_us)) {
+      continue;
+    }
     std::vector<const json*> data;
     for (const auto& e : window) data.push_back(&e.data);
     if (run(data, options.window_steps)) {

@@ -63,6 +63,9 @@ class MultiPattern {
   // Whether a set of observations in which leaf i is satisfied by some observation exactly
   // when bit i of `present` is set could match (necessary, not sufficient).
   [[nodiscard]] bool could_match(std::uint32_t present) const;
+  // Leaves inside the left side of a FOLLOWEDBY: an observation bound to one needs another,
+  // bound to the right side, that is not earlier.
+  [[nodiscard]] std::uint32_t left_only() const { return left_only_; }
   // The leaves that one observation (a set of one observed-data at time `time_us`) satisfies,
   // as a bit mask; leaves whose START/STOP excludes the time are not evaluated. Errors: those
   // of StixMatcher::match (the first failing leaf's).
@@ -75,6 +78,7 @@ class MultiPattern {
   std::vector<std::string> object_types_;
   std::optional<std::int64_t> span_us_;
   std::vector<int> leaf_of_node_;  // observation node -> leaf number (-1: not a leaf)
+  std::uint32_t left_only_ = 0;
 };
 
 // One kept observation: an event that satisfied at least one leaf.
@@ -107,8 +111,9 @@ struct WindowStats {
 // Evaluates `pattern` over `observations`, which must be sorted by time. A pattern with a
 // time bound (span_us) runs on a sliding window: each observation is added, observations more
 // than span_us older than it leave the window, and the window is evaluated when its leaves
-// could match; a match is reported and the window starts over, so no observation is reported
-// twice. A pattern without one is evaluated once over all observations (at most one match).
+// could match (and the newest observation could be part of a new binding: one bound only to
+// left sides of FOLLOWEDBY needs a later or simultaneous partner); a match is reported and the
+// window starts over, so no observation is reported twice. A pattern without one is evaluated once over all observations (at most one match).
 // `on_match` receives the indexes (into `observations`, increasing) of the first binding
 // found. Never throws past allocation failure.
 void evaluate_observations(const MultiPattern& pattern, std::span<const KeptObservation> observations,

@@ -627,7 +627,14 @@ class Search {
   Search(const CompiledPattern& compiled, const ObservationData& data,
          const std::vector<std::vector<int>>& matches, std::uint64_t max_steps)
       : compiled_(compiled), data_(data), matches_(matches), max_steps_(max_steps),
-        used_(data.expanded.size(), 0) {}
+        used_(data.expanded.size(), 0) {
+    // Observations given in last_observed order (the hunt gives them so) let the right side
+    // of FOLLOWEDBY start at the first one late enough instead of scanning them all.
+    sorted_by_last_ = true;
+    for (std::size_t i = 1; i < data.expanded.size() && sorted_by_last_; ++i) {
+      sorted_by_last_ = !(last_of(static_cast<int>(i)) < last_of(static_cast<int>(i - 1)));
+    }
+  }
 
   // Enumerates bindings of `index`, each observation at most once in the whole binding; the
   // binding's observations are appended to cur_ while `emit` runs. Returns true to stop.
@@ -635,9 +642,19 @@ class Search {
     const ObservationNode& node = compiled_.pattern.observations[index];
     using Kind = ObservationNode::Kind;
     switch (node.kind) {
-      case Kind::kSimple:
-        for (int obs : matches_[index]) {
+      case Kind::kSimple: {
+        const std::vector<int>& list = matches_[index];
+        auto from = list.begin();
+        if (sorted_by_last_ && min_last_ != kNoBound) {
+          from = std::lower_bound(list.begin(), list.end(), min_last_,
+                                  [&](int obs, const Timestamp& t) { return last_of(obs) < t; });
+        }
+        for (auto it = from; it != list.end(); ++it) {
+          int obs = *it;
           if (used_[obs]) continue;
+          // Inside the right side of a FOLLOWEDBY: an observation ending before the left
+          // side's latest start would fail its check; skipping it changes no result.
+          if (last_of(obs) < min_last_) continue;
           if (!step()) return true;
           used_[obs] = 1;
           cur_.push_back(obs);
@@ -647,6 +664,7 @@ class Search {
           if (stop) return true;
         }
         return false;
+      }
       case Kind::kAnd:
         return run(node.lhs, [&] { return run(node.rhs, emit); });
       case Kind::kOr:
@@ -659,13 +677,24 @@ class Search {
             latest_first = std::max(latest_first, first_of(cur_[i]));
           }
           std::size_t mid = cur_.size();
-          return run(node.rhs, [&] {
+          // Every observation of the right side must end at or after latest_first: the bound
+          // holds while the right side is enumerated, not in the continuation after it.
+          Timestamp outer = min_last_;
+          min_last_ = std::max(min_last_, latest_first);
+          bool stopped = run(node.rhs, [&] {
             Timestamp earliest_last = last_of(cur_[mid]);
             for (std::size_t i = mid; i < cur_.size(); ++i) {
               earliest_last = std::min(earliest_last, last_of(cur_[i]));
             }
-            return latest_first <= earliest_last && emit();
+            if (!(latest_first <= earliest_last)) return false;
+            Timestamp inner = min_last_;
+            min_last_ = outer;
+            bool stop = emit();
+            min_last_ = inner;
+            return stop;
           });
+          min_last_ = outer;
+          return stopped;
         });
       }
       case Kind::kWithin: {
@@ -760,6 +789,9 @@ class Search {
   bool over_budget_ = false;
   std::vector<char> used_;
   std::vector<int> cur_;
+  static constexpr Timestamp kNoBound{std::numeric_limits<std::int64_t>::min(), 0};
+  Timestamp min_last_ = kNoBound;  // lower bound on last_observed of observations bound now
+  bool sorted_by_last_ = false;
 };
 
 // ---------------------------------------------------------------------------------------

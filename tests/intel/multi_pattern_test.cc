@@ -120,7 +120,23 @@ TEST(MultiPatternTest, FollowedByOutsideTheWindowOrInTheWrongOrderDoesNotMatch) 
   auto reversed = run(kFollowedWithin, {{0, kB}, {30, kA}});
   EXPECT_TRUE(reversed.matches.empty());
   EXPECT_FALSE(reversed.reference);
-  EXPECT_EQ(reversed.stats.evaluations, 1u);  // both present once a.exe arrives: evaluated, no match
+  // a.exe arrives last: bound only to the left side, it cannot start a binding; not evaluated.
+  EXPECT_EQ(reversed.stats.evaluations, 0u);
+}
+
+TEST(MultiPatternTest, FollowedByAtTheSameInstantMatchesInEitherInputOrder) {
+  // STIX compares the times with <=: b.dll written first at the same instant still follows.
+  auto r = run(kFollowedWithin, {{0, kB}, {0, kA}});
+  EXPECT_EQ(r.matches, (Matches{{0, 1}}));
+  EXPECT_TRUE(r.reference);
+}
+
+TEST(MultiPatternTest, LeftSideLeavesAreKnown) {
+  auto p = parse_stix_pattern("([a:x = 1] FOLLOWEDBY ([b:y = 2] FOLLOWEDBY [c:z = 3])) OR [d:w = 4]");
+  ASSERT_TRUE(p.has_value());
+  auto m = MultiPattern::create(*p);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->left_only(), 0b0011u);  // a and b; c ends its FOLLOWEDBY, d is outside
 }
 
 TEST(MultiPatternTest, AndAcrossTwoEventsWithoutATimeBoundUsesTheWholeHunt) {
