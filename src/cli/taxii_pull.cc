@@ -30,9 +30,9 @@ constexpr std::string_view kMediaType = "application/taxii+json;version=2.1";
 // A page is at most `limit` objects; 256 MiB is far above any sane page (1000 indicators are
 // ~1 MB) and stops a broken or hostile server from filling the sensor's memory.
 constexpr std::size_t kMaxPageBytes = std::size_t{256} << 20;
-// A walk that goes on past this many pages is a server handing out `next` tokens forever
-// (10 million objects at the default limit).
-constexpr std::uint64_t kMaxPages = 10'000;
+// A walk that goes on past this many pages is a server handing out `next` tokens forever:
+// 100 million objects at the rasid hub's largest page (1000), 1 million at its default (100).
+constexpr std::uint64_t kMaxPages = 1'000'000;
 
 std::string json_string(const nlohmann::json& o, const char* key) {
   auto it = o.find(key);
@@ -246,6 +246,9 @@ Result<Envelope> parse_envelope(std::string_view body, std::string_view url) {
     doc = nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     return bad(fmt::format("not JSON (byte {})", e.byte));
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for a double ("1e999") is out_of_range, not parse_error.
+    return bad(fmt::format("not JSON ({})", e.what()));
   }
   if (!doc.is_object()) return bad(fmt::format("the body is a JSON {}, not an object", doc.type_name()));
   Envelope out;

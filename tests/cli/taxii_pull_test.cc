@@ -93,6 +93,8 @@ struct BadUrl {
   const char* url;
   const char* message;
 };
+// Stable CTest names: the case's text, not the struct's bytes.
+void PrintTo(const BadUrl& c, std::ostream* os) { *os << c.url; }
 class TaxiiUrlErrorTest : public testing::TestWithParam<BadUrl> {};
 TEST_P(TaxiiUrlErrorTest, NamesTheArgumentAndTheProblem) {
   auto u = parse_taxii_url(GetParam().url);
@@ -134,6 +136,7 @@ struct BadEnvelope {
   const char* body;
   const char* message;
 };
+void PrintTo(const BadEnvelope& c, std::ostream* os) { *os << c.body; }
 class TaxiiEnvelopeErrorTest : public testing::TestWithParam<BadEnvelope> {};
 TEST_P(TaxiiEnvelopeErrorTest, NamesTheUrlAndWhatIsWrong) {
   auto e = parse_envelope(GetParam().body, "https://hub/c/objects/");
@@ -146,6 +149,9 @@ INSTANTIATE_TEST_SUITE_P(
     Table, TaxiiEnvelopeErrorTest,
     testing::Values(BadEnvelope{"", "not JSON"}, BadEnvelope{"<html>", "not JSON (byte 1)"},
                     BadEnvelope{R"({"objects":[})", "not JSON"},
+                    // Found by fuzz_taxii_envelope: number overflow is another exception.
+                    BadEnvelope{"11e11111", "not JSON ([json.exception.out_of_range.406] number overflow"},
+                    BadEnvelope{R"({"more":true,"objects":[{"type":"x","id":"x--1","n":1e999}]})", "not JSON"},
                     BadEnvelope{"[]", "a JSON array, not an object"},
                     BadEnvelope{R"({"more":"true"})", "\"more\" is a string, not a boolean"},
                     BadEnvelope{R"({"next":5})", "\"next\" is a number, not a string"},
