@@ -31,12 +31,13 @@ token() {  # token AUTHORITY ROLE: creates a token, prints it
   admin token create --authority "$1" --role "$2" | tail -1
 }
 
-start_hub() {
-  "$rasid" serve --data "$data" --listen "127.0.0.1:$port" --insecure-http >>"$tmp/hub.log" 2>&1 &
+start_hub() {  # start_hub [serve options] (default --insecure-http); $health_url is polled
+  if [ $# -eq 0 ]; then set -- --insecure-http; fi
+  "$rasid" serve --data "$data" --listen "127.0.0.1:$port" "$@" >>"$tmp/hub.log" 2>&1 &
   hub_pid=$!
   local i
   for i in $(seq 1 100); do
-    if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then return 0; fi
+    if curl -s -o /dev/null ${curl_tls:-} "${health_url:-http://127.0.0.1:$port/healthz}"; then return 0; fi
     kill -0 "$hub_pid" 2>/dev/null || fail "the hub exited at start"
     sleep 0.1
   done
@@ -163,7 +164,34 @@ alerted 2 || fail "indicator 2 lost: $(cat "$tmp/alerts.jsonl")"
 alerted 1 && fail "a revoked indicator still fires"
 [ "$(wc -l <"$tmp/alerts.jsonl")" = 1 ] || fail "expected 1 alert: $(cat "$tmp/alerts.jsonl")"
 
-# 7. The hub is down: a warning naming the URL, and the cached indicators still fire.
+# 7. Over TLS: trusted with --intel-ca, or with --forward-ca when --intel-ca is not given;
+# an unknown certificate is refused (the https URL has no cache yet: an error), then falls
+# back to the cache once there is one.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
+  -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null || fail "openssl"
+stop_hub
+curl_tls="--cacert $tmp/cert.pem" health_url=https://127.0.0.1:$port/healthz start_hub --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem"
+tls_url=taxii+https://127.0.0.1:$port$collection_path/
+"$rasid" hunt "$tmp/events.jsonl" --intel "$tls_url" --token "$sensor" --intel-cache "$cache" \
+  >/dev/null 2>"$tmp/hunt.err"
+[ $? = 2 ] || fail "an unknown certificate was trusted"
+grep -q "error: https://127.0.0.1:$port$collection_path/objects/: the hub's certificate does not verify (see --intel-ca); no cached copy" \
+  "$tmp/hunt.err" || fail "message: $(cat "$tmp/hunt.err")"
+"$rasid" hunt "$tmp/events.jsonl" --intel "$tls_url" --token "$sensor" --intel-cache "$cache" --intel-ca "$tmp/cert.pem" \
+  --format jsonl >"$tmp/alerts.jsonl" 2>"$tmp/hunt.err" || fail "hunt over TLS"
+grep -q "taxii https://127.0.0.1:$port$collection_path/: $((total + 1)) objects pulled ($((total + 1)) new, 0 updated)" \
+  "$tmp/hunt.err" || fail "TLS pull: $(grep taxii "$tmp/hunt.err")"
+alerted 2 && ! alerted 1 || fail "TLS hunt alerts: $(cat "$tmp/alerts.jsonl")"
+"$rasid" hunt "$tmp/events.jsonl" --intel "$tls_url" --token "$sensor" --intel-cache "$cache" --forward-ca "$tmp/cert.pem" \
+  >/dev/null 2>"$tmp/hunt.err" || fail "hunt over TLS with --forward-ca"
+grep -q "taxii https://127.0.0.1:$port$collection_path/: 0 objects pulled" "$tmp/hunt.err" \
+  || fail "TLS pull with --forward-ca: $(grep taxii "$tmp/hunt.err")"
+"$rasid" hunt "$tmp/events.jsonl" --intel "$tls_url" --token "$sensor" --intel-cache "$cache" \
+  >/dev/null 2>"$tmp/hunt.err" || fail "untrusted certificate with a cache: exit $?"
+grep -q "warning: https://127.0.0.1:$port$collection_path/objects/: the hub's certificate does not verify (see --intel-ca); hunting with the $((total + 1)) cached objects" \
+  "$tmp/hunt.err" || fail "message: $(cat "$tmp/hunt.err")"
+
+# 8. The hub is down: a warning naming the URL, and the cached indicators still fire.
 stop_hub
 hunt || fail "hunt with the hub down: exit $?"
 grep -q "warning: cannot reach ${source_url}objects/: .*; hunting with the $((total + 1)) cached objects" "$tmp/hunt.err" \
@@ -173,7 +201,7 @@ grep -q "taxii $source_url: 0 objects pulled (0 new, 0 updated) in 0 pages, $((t
 alerted 2 || fail "cached hunt lacks indicator 2: $(cat "$tmp/alerts.jsonl")"
 alerted 1 && fail "the revoked indicator fires from the cache"
 
-# 8. Down and no cache: an error.
+# 9. Down and no cache: an error.
 "$rasid" hunt "$tmp/events.jsonl" --intel "$intel_url" --token "$sensor" --intel-cache "$tmp/empty-cache" \
   >/dev/null 2>"$tmp/hunt.err"
 [ $? = 2 ] || fail "no cache and no hub did not fail the hunt"
