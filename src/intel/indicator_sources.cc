@@ -71,6 +71,44 @@ int line_of(std::string_view text, std::string_view needle) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
 }
 
+// line_of() for many needles in one document (an object per indicator): one pass records the
+// first offset of every JSON string and every line end, so each lookup is a hash probe and a
+// binary search instead of a scan from the top (which made a 10,000-indicator bundle take
+// 40 s). The line is that of the first JSON string equal to the needle (an id mentioned
+// earlier inside a longer text does not count); a needle that is no whole JSON string of the
+// text (a MISP value inside "a|b") falls back to line_of().
+class LineFinder {
+ public:
+  explicit LineFinder(std::string_view text) : text_(text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        newlines_.push_back(i);
+      } else if (text[i] == '"') {
+        std::size_t end = i + 1;
+        while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+        if (end >= text.size()) break;
+        first_.try_emplace(text.substr(i + 1, end - i - 1), i + 1);
+        for (std::size_t k = i + 1; k < end; ++k) {
+          if (text[k] == '\n') newlines_.push_back(k);  // (a raw newline in a string is bad JSON, but count it)
+        }
+        i = end;
+      }
+    }
+  }
+  [[nodiscard]] int line_of(std::string_view needle) const {
+    if (needle.empty()) return 0;
+    auto it = first_.find(needle);
+    if (it == first_.end()) return rasid::intel::line_of(text_, needle);
+    const std::size_t at = it->second;
+    return 1 + static_cast<int>(std::upper_bound(newlines_.begin(), newlines_.end(), at) - newlines_.begin());
+  }
+
+ private:
+  std::string_view text_;
+  std::vector<std::size_t> newlines_;
+  std::unordered_map<std::string_view, std::size_t> first_;
+};
+
 // Line of byte offset `at` (1-based).
 int line_at(std::string_view text, std::size_t at) {
   at = std::min(at, text.size());
@@ -235,14 +273,14 @@ bool add_typed(IndicatorSetBuilder& builder, IndicatorIndex indicator, const Mis
   return ok;
 }
 
-void load_misp_attribute(const nlohmann::json& attribute, std::string_view text, std::string_view source,
+void load_misp_attribute(const nlohmann::json& attribute, const LineFinder& lines, std::string_view source,
                          SourceIndex source_index, Tlp event_tlp, IndicatorSetBuilder& builder,
                          Diagnostics& diags, LoadStats& stats, const LoadOptions& options) {
   if (!attribute.is_object()) return;
   std::string type = json_text(attribute, "type");
   std::string value = json_text(attribute, "value");
   std::string uuid = json_text(attribute, "uuid");
-  int line = line_of(text, uuid.empty() ? value : uuid);
+  int line = lines.line_of(uuid.empty() ? value : uuid);
   if (json_bool(attribute, "deleted", false)) {
     ++stats.skipped["misp: deleted attribute"];
     return;
@@ -268,7 +306,7 @@ void load_misp_attribute(const nlohmann::json& attribute, std::string_view text,
   if (!add_typed(builder, index, *map, value, source, line, diags)) builder.abandon_if_empty(index);
 }
 
-void load_one_misp_event(const nlohmann::json& event, std::string_view text, std::string_view source,
+void load_one_misp_event(const nlohmann::json& event, const LineFinder& text, std::string_view source,
                          SourceIndex source_index, IndicatorSetBuilder& builder, Diagnostics& diags,
                          LoadStats& stats, const LoadOptions& options, Tlp default_tlp) {
   Tlp tlp = tlp_of_tags(event.value("Tag", nlohmann::json())).value_or(default_tlp);
@@ -376,11 +414,11 @@ void object_types_of(const StixPattern& p, std::set<std::string>& types) {
   }
 }
 
-void load_stix_indicator(const nlohmann::json& object, std::string_view text, std::string_view source,
+void load_stix_indicator(const nlohmann::json& object, const LineFinder& lines, std::string_view source,
                          SourceIndex source_index, const std::unordered_map<std::string, Tlp>& markings,
                          IndicatorSetBuilder& builder, Diagnostics& diags, LoadStats& stats) {
   std::string id = json_text(object, "id");
-  int line = line_of(text, id);
+  int line = lines.line_of(id);
   if (json_bool(object, "revoked", false)) {
     ++stats.skipped["stix: revoked indicator"];
     return;
@@ -900,7 +938,8 @@ void load_misp_event(std::string_view text, std::string_view source, IndicatorSe
     diags.error(at(source, 1), "", "no MISP event (expected {\"Event\": ...} or {\"response\": [...]})");
     return;
   }
-  for (const auto* e : events) load_one_misp_event(*e, text, source, index, builder, diags, stats, options, default_tlp);
+  const LineFinder lines(text);
+  for (const auto* e : events) load_one_misp_event(*e, lines, source, index, builder, diags, stats, options, default_tlp);
 }
 
 void load_stix_bundle(std::string_view text, std::string_view source, IndicatorSetBuilder& builder,
@@ -935,12 +974,13 @@ void load_stix_bundle(std::string_view text, std::string_view source, IndicatorS
     if (!tlp) tlp = parse_tlp(json_text(o, "name"));
     if (tlp) markings[json_text(o, "id")] = *tlp;
   }
+  const LineFinder lines(text);
   for (const auto& o : *objects) {
     if (!o.is_object() || json_text(o, "type") != "indicator") {
       ++stats.skipped["stix: objects that are not indicators"];
       continue;
     }
-    load_stix_indicator(o, text, source, index, markings, builder, diags, stats);
+    load_stix_indicator(o, lines, source, index, markings, builder, diags, stats);
   }
 }
 
