@@ -556,6 +556,24 @@ std::function<std::unique_ptr<engine::EventHook>()> HuntIntel::hook_factory() co
   };
 }
 
+const engine::RuleInfo& HuntIntel::indicator_rule(std::uint64_t key, const intel::IndicatorInfo& info,
+                                                  intel::IndicatorType type) {
+  auto& rule = rules_[key];
+  if (!rule) {
+    rule = std::make_unique<engine::RuleInfo>();
+    rule->id = info.id;
+    std::string shown = info.value.size() > 100 ? info.value.substr(0, 100) + "…" : info.value;
+    rule->title = fmt::format("Indicator match: {} {}", intel::to_string(type), shown);
+    rule->author = info.source;
+    rule->file = info.source;
+    rule->level = sigma::Level::kHigh;
+    rule->level_name = "high";
+    rule->tags.push_back("intel");
+    if (info.tlp != intel::Tlp::kNone) rule->tags.push_back(fmt::format("tlp:{}", intel::to_string(info.tlp)));
+  }
+  return *rule;
+}
+
 std::optional<alert::Alert> HuntIntel::make_alert(const engine::Hit& hit, const event::FieldTable& table) {
   const engine::HookMatch& m = *hit.hook;
   intel::IndicatorHit ih = unpack(m);
@@ -571,21 +589,8 @@ std::optional<alert::Alert> HuntIntel::make_alert(const engine::Hit& hit, const 
     }
     return std::nullopt;
   }
-  auto& rule = rules_[m.id];
-  if (!rule) {
-    rule = std::make_unique<engine::RuleInfo>();
-    rule->id = info.id;
-    std::string shown = info.value.size() > 100 ? info.value.substr(0, 100) + "…" : info.value;
-    rule->title = fmt::format("Indicator match: {} {}", intel::to_string(ih.type), shown);
-    rule->author = info.source;
-    rule->file = info.source;
-    rule->level = sigma::Level::kHigh;
-    rule->level_name = "high";
-    rule->tags.push_back("intel");
-    if (info.tlp != intel::Tlp::kNone) rule->tags.push_back(fmt::format("tlp:{}", intel::to_string(info.tlp)));
-  }
   alert::Alert a;
-  a.rule = rule.get();
+  a.rule = &indicator_rule(m.id, info, ih.type);
   alert::IndicatorMatch im;
   im.id = info.id;
   im.type = std::string(intel::to_string(ih.type));
@@ -663,23 +668,11 @@ std::uint64_t HuntIntel::finish_observations(const std::function<std::string(std
       if (binding.empty()) return;
       intel::IndicatorHit ih{multi[p].indicator, IndicatorType::kPattern, intel::MatchKind::kPattern, 0};
       intel::IndicatorInfo info = set_->info(ih);
-      auto& rule = rules_[kObservationKey | multi[p].indicator];
-      if (!rule) {
-        rule = std::make_unique<engine::RuleInfo>();
-        rule->id = info.id;
-        std::string shown = info.value.size() > 100 ? info.value.substr(0, 100) + "…" : info.value;
-        rule->title = fmt::format("Indicator match: {} {}", intel::to_string(ih.type), shown);
-        rule->author = info.source;
-        rule->file = info.source;
-        rule->level = sigma::Level::kHigh;
-        rule->level_name = "high";
-        rule->tags.push_back("intel");
-        if (info.tlp != intel::Tlp::kNone) rule->tags.push_back(fmt::format("tlp:{}", intel::to_string(info.tlp)));
-      }
+      const engine::RuleInfo& rule = indicator_rule(kObservationKey | multi[p].indicator, info, ih.type);
       // The alert is placed at the observation that completed the pattern (the latest).
       const KeptEvent& last = kept_events_[refs[binding.back()].event];
       alert::Alert a;
-      a.rule = rule.get();
+      a.rule = &rule;
       a.timestamp = engine::format_time(last.time);
       a.input = input_name(last.input);
       a.line = last.line;

@@ -101,6 +101,9 @@ class HuntIntel {
   std::vector<Bound> bound_;
   std::vector<std::pair<std::string, event::FieldId>> pattern_fields_;  // for per-event STIX
   std::map<std::uint64_t, std::unique_ptr<engine::RuleInfo>> rules_;    // by indicator+key
+  // The rule an indicator's alerts point at (made once per key: indicator, or pattern of
+  // several observations).
+  const engine::RuleInfo& indicator_rule(std::uint64_t key, const intel::IndicatorInfo& info, intel::IndicatorType type);
   std::map<std::tuple<std::uint32_t, std::string, std::string>, Suppressed> suppressed_;
   std::uint64_t suppressed_total_ = 0;
   std::shared_ptr<std::atomic<std::uint64_t>> pattern_errors_ = std::make_shared<std::atomic<std::uint64_t>>(0);

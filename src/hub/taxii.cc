@@ -254,6 +254,28 @@ struct Taxii::Impl {
 
   static Viewer viewer(const Caller& caller) { return Viewer{caller.token.role, caller.authority.id}; }
 
+  // The latest stored version of a hub-made object (nullopt: none yet) and the `modified` of
+  // its next version: now to the millisecond, and always later than the previous one.
+  struct NextVersion {
+    std::optional<store::StixObject> previous;
+    store::Micros modified = 0;
+  };
+  Result<NextVersion> next_version(const std::string& collection, const std::string& id) {
+    store::StixFilter f;
+    f.collection = collection;
+    f.ids = {id};
+    auto found = store.query_stix_objects(f, store::PageRequest{0, 1});
+    if (!found) return fail(found.error());
+    NextVersion out;
+    store::Micros now = store::now_micros();
+    out.modified = now - now % 1000;
+    if (!found->items.empty()) {
+      out.previous = std::move(found->items.front());
+      out.modified = std::max(out.modified, out.previous->version + 1000);
+    }
+    return out;
+  }
+
   bool negotiate(const httplib::Request& req, httplib::Response& res) {
     if (accepts_taxii(req)) return true;
     send_taxii_error(res, 406, "not acceptable",
@@ -483,31 +505,45 @@ struct Taxii::Impl {
     send_taxii(res, 200, body);
   }
 
-  void object_or_versions(const httplib::Request& req, httplib::Response& res, const Caller& caller, bool versions) {
-    if (!negotiate(req, res)) return;
+  // The collection and object id of an .../objects/{object_id}/ request, after the checks every
+  // such endpoint makes (media type, collection, access: read, and write too for `deleting`,
+  // id form); answers the request itself and returns nullopt when one fails.
+  std::optional<std::pair<Collection, std::string>> object_target(const httplib::Request& req, httplib::Response& res,
+                                                                  const Caller& caller, bool deleting) {
+    if (!negotiate(req, res)) return std::nullopt;
     auto c = find_collection(req, res, caller);
-    if (!c) return;
-    if (!can_read(viewer(caller), *c)) {
-      send_taxii_error(res, 403, "no read access", "this token may not read collection '" + c->alias + "'");
-      return;
+    if (!c) return std::nullopt;
+    const Viewer v = viewer(caller);
+    if (!can_read(v, *c) || (deleting && !can_write(v, *c))) {
+      send_taxii_error(res, 403, deleting ? "no delete access" : "no read access",
+                       deleting ? "deleting needs read and write access to collection '" + c->alias + "'"
+                                : "this token may not read collection '" + c->alias + "'");
+      return std::nullopt;
     }
-    const std::string id = req.matches[2];
+    std::string id = req.matches[2];
     if (!intel::is_stix_id(id)) {
       send_taxii_error(res, 400, "bad object id", "'" + id + "' is not a STIX id (type--uuid)");
-      return;
+      return std::nullopt;
     }
+    return std::make_pair(std::move(*c), std::move(id));
+  }
+
+  void object_or_versions(const httplib::Request& req, httplib::Response& res, const Caller& caller, bool versions) {
+    auto target = object_target(req, res, caller, false);
+    if (!target) return;
+    auto& [c, id] = *target;
     Query q;
     if (!parse_query(req, res, Allowed{false, false, !versions}, q)) return;
     q.filter.ids = {id};
     if (versions) q.filter.versions.all = true;
     const std::string endpoint = std::string(versions ? "versions/" : "object/") + id;
-    auto v = visible_page(res, caller, *c, endpoint, q);
+    auto v = visible_page(res, caller, c, endpoint, q);
     if (!v) return;
     if (v->items.empty() && !v->more && !q.next) {
-      send_taxii_error(res, 404, "no such object", "no object '" + id + "' in collection '" + c->alias + "' that this token may read");
+      send_taxii_error(res, 404, "no such object", "no object '" + id + "' in collection '" + c.alias + "' that this token may read");
       return;
     }
-    std::string body = envelope_head(caller, *c, endpoint, *v);
+    std::string body = envelope_head(caller, c, endpoint, *v);
     if (!v->items.empty()) {
       body += versions ? ",\"versions\":[" : ",\"objects\":[";
       for (std::size_t i = 0; i < v->items.size(); ++i) {
@@ -678,23 +714,14 @@ struct Taxii::Impl {
   }
 
   void delete_object(const httplib::Request& req, httplib::Response& res, const Caller& caller) {
-    if (!negotiate(req, res)) return;
-    auto c = find_collection(req, res, caller);
-    if (!c) return;
+    auto target = object_target(req, res, caller, true);
+    if (!target) return;
+    auto& [c, id] = *target;
     const Viewer v = viewer(caller);
-    if (!can_read(v, *c) || !can_write(v, *c)) {
-      send_taxii_error(res, 403, "no delete access", "deleting needs read and write access to collection '" + c->alias + "'");
-      return;
-    }
-    const std::string id = req.matches[2];
-    if (!intel::is_stix_id(id)) {
-      send_taxii_error(res, 400, "bad object id", "'" + id + "' is not a STIX id (type--uuid)");
-      return;
-    }
     Query q;
     q.filter.versions.all = true;
     if (!parse_query(req, res, Allowed{false, false, true}, q)) return;
-    q.filter.collection = c->id;
+    q.filter.collection = c.id;
     q.filter.ids = {id};
     // Every selected version must be readable and the caller's to delete.
     std::size_t count = 0;
@@ -717,7 +744,7 @@ struct Taxii::Impl {
       page.after = *p->next;
     }
     if (count == 0) {
-      send_taxii_error(res, 404, "no such object", "no object '" + id + "' in collection '" + c->alias + "' that this token may read");
+      send_taxii_error(res, 404, "no such object", "no object '" + id + "' in collection '" + c.alias + "' that this token may read");
       return;
     }
     auto gone = store.delete_stix_objects(q.filter);
@@ -725,7 +752,7 @@ struct Taxii::Impl {
       store_failed(res, gone.error(), "delete_stix_objects");
       return;
     }
-    (void)store.append_audit({0, 0, caller.token.lookup, caller.authority.id, "taxii.delete", c->alias,
+    (void)store.append_audit({0, 0, caller.token.lookup, caller.authority.id, "taxii.delete", c.alias,
                               id + " versions=" + std::to_string(*gone)});
     res.status = 200;
   }
@@ -848,15 +875,9 @@ Status Taxii::incident_reports(const std::vector<std::int64_t>& incidents) {
     }
     if (refs.empty()) refs.push_back(hub_identity_id());  // object_refs must not be empty
     const std::string id = "report--" + intel::uuid_v5(kNamespace, "incident/" + std::to_string(incident_id));
-    store::StixFilter f;
-    f.collection = collection;
-    f.ids = {id};
-    auto previous = impl_->store.query_stix_objects(f, store::PageRequest{0, 1});
-    if (!previous) return fail(previous.error());
-    store::Micros now = store::now_micros();
-    now -= now % 1000;
-    const store::Micros modified =
-        previous->items.empty() ? now : std::max(now, previous->items.front().version + 1000);
+    auto next = impl_->next_version(collection, id);
+    if (!next) return fail(next.error());
+    const store::Micros modified = next->modified;
     const store::Micros created = incident->created - incident->created % 1000;
     const Tlp tlp = parse_tlp(incident->tlp).value_or(Tlp::kAmber);
     json r{{"type", "report"},
@@ -931,16 +952,13 @@ Status Taxii::add_sightings(const store::Authority& authority, std::span<const s
     const auto& [indicator, day] = key;
     const std::string id =
         "sighting--" + intel::uuid_v5(kNamespace, "sighting/" + authority.name + "/" + indicator + "/" + std::to_string(day));
-    store::StixFilter f;
-    f.collection = collection;
-    f.ids = {id};
-    auto previous = impl_->store.query_stix_objects(f, store::PageRequest{0, 1});
-    if (!previous) return fail(previous.error());
+    auto next = impl_->next_version(collection, id);
+    if (!next) return fail(next.error());
     std::int64_t count = c.n;
-    store::Micros first = c.first, last = c.last, created = 0, prev_version = 0;
+    store::Micros first = c.first, last = c.last, created = 0;
     Tlp tlp = c.tlp;
-    if (!previous->items.empty()) {
-      const auto& p = previous->items.front();
+    if (next->previous) {
+      const auto& p = *next->previous;
       json old = json::parse(p.body, nullptr, false);
       if (!old.is_discarded()) {
         count += old.value("count", std::int64_t{0});
@@ -948,12 +966,9 @@ Status Taxii::add_sightings(const store::Authority& authority, std::span<const s
         last = std::max(last, intel::parse_stix_timestamp(old.value("last_seen", "")).value_or(last));
         created = intel::parse_stix_timestamp(old.value("created", "")).value_or(0);
       }
-      prev_version = p.version;
       tlp = std::max(tlp, parse_tlp(p.tlp).value_or(Tlp::kAmber));
     }
-    store::Micros now = store::now_micros();
-    now -= now % 1000;
-    const store::Micros modified = std::max(now, prev_version + 1000);
+    const store::Micros modified = next->modified;
     if (created == 0) created = modified;
     json s{{"type", "sighting"},
            {"spec_version", "2.1"},
