@@ -109,7 +109,7 @@ class IntelHook final : public engine::EventHook {
           if (v.kind != event::ValueKind::kString || v.text.empty()) return false;
           hits_.clear();
           observed_.clear();
-          lookup(kind, v);
+          lookup(kind, v, event);
           for (std::size_t i = 0; i < hits_.size(); ++i) report(hits_[i], observed_[i], id, v.text, time, out);
           return false;
         });
@@ -183,14 +183,14 @@ class IntelHook final : public engine::EventHook {
     if (has_domain_) lookup_domain(text, folded);
   }
 
-  void lookup(FieldKind kind, const event::Value& v) {
+  void lookup(FieldKind kind, const event::Value& v, const event::Event& event) {
     std::string_view text = v.text;
     switch (kind) {
       case FieldKind::kIp:
         if (has_ip_) lookup_ip(text);
         break;
       case FieldKind::kHost:
-        lookup_host(text, v.folded.empty() ? text : v.folded);
+        lookup_host(text, event.folded(v));
         break;
       case FieldKind::kUrl: {
         if (text.find("://") == std::string_view::npos) break;

@@ -78,10 +78,10 @@ bool match_ref(const CompiledPredicate& p, std::string_view value, std::string_v
 }
 
 // Does one value of the field satisfy a value predicate?
-// Literals of case-insensitive predicates are folded at compile time and event values once
-// per event (Value::folded), so every comparison below is a plain byte comparison.
+// Literals of case-insensitive predicates are folded at compile time and event values at most
+// once per event (Event::folded), so every comparison below is a plain byte comparison.
 bool match_value(const CompiledPredicate& p, const Value& v, const Event& event) noexcept {
-  const std::string_view text = p.cased ? v.text : v.folded;
+  const std::string_view text = p.cased ? v.text : event.folded(v);
   switch (p.kind) {
     case CK::kExact:
       return !v.is_null() && text == p.literal;
@@ -134,7 +134,7 @@ bool match_value(const CompiledPredicate& p, const Value& v, const Event& event)
     case CK::kFieldRef:
       return !v.is_null() && event.any_of(p.ref_field, [&](const Value& ref) {
         return !ref.is_null() &&
-               match_ref(p, p.cased ? v.text : v.folded, p.cased ? ref.text : ref.folded);
+               match_ref(p, p.cased ? v.text : event.folded(v), p.cased ? ref.text : event.folded(ref));
       });
   }
   return false;
@@ -159,8 +159,9 @@ bool match_predicate(const CompiledItem& item, const CompiledPredicate& p, const
     // Fast path only: RE2 runs on values holding every literal run of some alternative.
     return event.any_of(item.field, [&](const Value& v) {
       if (v.is_null()) return false;
-      auto holds = [&v](const std::string& l) {
-        return find_bytes(v.folded.data(), v.folded.size(), l.data(), l.size()) !=
+      const std::string_view folded = event.folded(v);
+      auto holds = [folded](const std::string& l) {
+        return find_bytes(folded.data(), folded.size(), l.data(), l.size()) !=
                std::string_view::npos;
       };
       const bool candidate =
@@ -244,10 +245,11 @@ bool logsource_matches(const CompiledVariant& variant, const Event& event) noexc
       if (!event.has(lc.field)) return false;
       continue;
     }
-    bool any = event.any_of(lc.field, [&lc](const Value& v) {
+    bool any = event.any_of(lc.field, [&lc, &event](const Value& v) {
       if (v.is_null()) return false;
+      const std::string_view folded = event.folded(v);
       return std::any_of(lc.values.begin(), lc.values.end(),
-                         [&v](const std::string& want) { return v.folded == want; });
+                         [folded](const std::string& want) { return folded == want; });
     });
     if (!any) return false;
   }
@@ -396,7 +398,7 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
   const std::string* channel_key = nullptr;
   if (const event::Value* channel = event.first(compiled.channel_field);
       channel != nullptr && !channel->is_null()) {
-    s.channel.assign(channel->folded);
+    s.channel.assign(event.folded(*channel));
     channel_key = &s.channel;
   }
   constexpr std::uint32_t kNoGroup = 0xffffffffu;
@@ -412,32 +414,33 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
     for (std::uint32_t a : s.hit_atoms) s.atom_hit[a] = 0;
     s.hit_atoms.clear();
     const detail::Prefilter& pf = *s.prefilter;
-    event.for_each([&s, &pf](event::FieldId id, const event::Value& v) {
+    event.for_each([&s, &pf, &event](event::FieldId id, const event::Value& v) {
       if (id >= pf.field_matcher.size() || pf.field_matcher[id] < 0 || v.is_null()) return;
+      const std::string_view folded = event.folded(v);
       const detail::FieldMatcher& m = pf.matchers[static_cast<std::size_t>(pf.field_matcher[id])];
       if (!m.exact.empty()) {
-        if (auto it = m.exact.find(v.folded); it != m.exact.end()) s.trigger(it->second);
+        if (auto it = m.exact.find(folded); it != m.exact.end()) s.trigger(it->second);
       }
-      if (!m.non_ascii.empty() && has_non_ascii(v.folded)) {
+      if (!m.non_ascii.empty() && has_non_ascii(folded)) {
         for (std::uint32_t atom : m.non_ascii) s.trigger(atom);
       }
       for (std::uint32_t atom : m.direct_atoms) {
         const detail::Atom& a = pf.atoms[atom];
         bool found = false;
         switch (a.kind) {
-          case detail::AtomKind::kPrefix: found = v.folded.starts_with(a.literal); break;
-          case detail::AtomKind::kSuffix: found = v.folded.ends_with(a.literal); break;
+          case detail::AtomKind::kPrefix: found = folded.starts_with(a.literal); break;
+          case detail::AtomKind::kSuffix: found = folded.ends_with(a.literal); break;
           default:
-            found = detail::find_bytes(v.folded.data(), v.folded.size(), a.literal.data(),
+            found = detail::find_bytes(folded.data(), folded.size(), a.literal.data(),
                                        a.literal.size()) != std::string_view::npos;
             break;
         }
         if (found) s.trigger(atom);
       }
-      if (m.database && !v.folded.empty()) {
+      if (m.database && !folded.empty()) {
         s.matcher = &m;
-        s.value_length = v.folded.size();
-        hs_scan(m.database.get(), v.folded.data(), static_cast<unsigned>(v.folded.size()), 0,
+        s.value_length = folded.size();
+        hs_scan(m.database.get(), folded.data(), static_cast<unsigned>(folded.size()), 0,
                 s.hs.get(), on_field_atom, &s);
       }
     });

@@ -39,7 +39,6 @@ void Event::reset(const FieldTable& table) {
 
 void Event::add(FieldId id, Value value) {
   RASID_ASSERT(id < heads_.size());
-  value.folded = value.kind == ValueKind::kNull ? std::string_view() : fold(value.text);
   auto index = static_cast<std::int32_t>(entries_.size());
   entries_.push_back(Entry{id, -1, value});
   if (heads_[id] < 0) {

@@ -29,18 +29,26 @@ enum class ValueKind : std::uint8_t { kNull, kString, kInt, kFloat, kBool };
 struct Value {
   ValueKind kind = ValueKind::kNull;
   std::string_view text;
-  // `text` with ASCII letters lower-cased, filled by Event::add (decoders leave it empty).
-  // Sigma matching is case-insensitive by default: folding each value once per event is far
-  // cheaper than folding it again in each of the hundreds of rules that read the field.
-  std::string_view folded;
 
   Value() = default;
-  Value(ValueKind k, std::string_view t, std::string_view f = {}) : kind(k), text(t), folded(f) {}
+  Value(ValueKind k, std::string_view t) : kind(k), text(t) {}
+  // A value whose folded form is already known (see Event::folded).
+  Value(ValueKind k, std::string_view t, std::string_view f)
+      : kind(k), text(t), folded_(f), folded_known_(true) {}
 
   [[nodiscard]] bool is_null() const noexcept { return kind == ValueKind::kNull; }
   [[nodiscard]] bool is_number() const noexcept {
     return kind == ValueKind::kInt || kind == ValueKind::kFloat;
   }
+
+ private:
+  friend class Event;
+  // `text` with ASCII letters lower-cased ("" for null), made by Event::folded() on first use
+  // and kept: Sigma matching is case-insensitive by default, and folding a value once is far
+  // cheaper than folding it again in each rule that reads the field; most values are never
+  // compared by any rule (the prefilter matches caselessly), so none is folded up front.
+  mutable std::string_view folded_;
+  mutable bool folded_known_ = false;
 };
 
 // Where a record came from: index into the hunt's list of inputs, and its 1-based line
@@ -67,6 +75,17 @@ class Event {
   // Appends a value to the keyword list (all values of the event, for keyword searches).
   // Not folded here: most events never need their keywords folded (folded_keywords()).
   void add_keyword(std::string_view text) { keywords_.push_back(text); }
+
+  // `v.text` with ASCII letters lower-cased ("" for a null value): folded on the first call
+  // and kept in `v`, which must be a value of this event (or one made with its folded form).
+  // The view lives until reset(). Not thread-safe (an event is owned by one thread).
+  [[nodiscard]] std::string_view folded(const Value& v) const {
+    if (!v.folded_known_) {
+      v.folded_ = v.kind == ValueKind::kNull ? std::string_view() : fold_copy(v.text);
+      v.folded_known_ = true;
+    }
+    return v.folded_;
+  }
 
   // Copies `s` into the event's arena; the view lives until reset().
   std::string_view own(std::string_view s);
@@ -101,7 +120,7 @@ class Event {
   // Every value of the event (strings and scalars as text), filled only when the table
   // asks for it (FieldTable::collect_all_values).
   [[nodiscard]] std::span<const std::string_view> keywords() const noexcept { return keywords_; }
-  // The same values folded (see Value::folded), in the same order. Folded on the first call
+  // The same values folded (see folded()), in the same order. Folded on the first call
   // after the keywords changed (an event is owned by one thread; this is not thread-safe).
   [[nodiscard]] std::span<const std::string_view> folded_keywords() const;
 

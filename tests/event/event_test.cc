@@ -69,14 +69,31 @@ TEST(EventTest, ResetForgetsEverything) {
   EXPECT_TRUE(event.keywords().empty());
 }
 
-TEST(EventTest, AddFoldsAsciiOnly) {
+TEST(EventTest, FoldedFoldsAsciiOnlyOnFirstUseAndKeepsIt) {
   FieldTable table;
   FieldId f = table.intern("F");
+  FieldId n = table.intern("N");
   Event event;
   event.reset(table);
   event.add(f, {ValueKind::kString, "C:\\Windows\\CMD.EXE \xc3\x89"});  // É stays as is
-  EXPECT_EQ(event.first(f)->folded, "c:\\windows\\cmd.exe \xc3\x89");
-  EXPECT_EQ(event.first(f)->text, "C:\\Windows\\CMD.EXE \xc3\x89");
+  event.add(n, {ValueKind::kNull, ""});
+  const Value& v = *event.first(f);
+  std::string_view folded = event.folded(v);
+  EXPECT_EQ(folded, "c:\\windows\\cmd.exe \xc3\x89");
+  EXPECT_EQ(event.folded(v).data(), folded.data());  // kept, not folded again
+  EXPECT_EQ(v.text, "C:\\Windows\\CMD.EXE \xc3\x89");
+  EXPECT_EQ(event.folded(*event.first(n)), "");
+  // Already lower case: the value itself, no copy.
+  event.add(f, {ValueKind::kString, "c:\\x"});
+  event.any_of(f, [&](const Value& value) {
+    if (value.text == "c:\\x") {
+      EXPECT_EQ(event.folded(value).data(), value.text.data());
+    }
+    return false;
+  });
+  // A value made with its folded form keeps it.
+  Value given{ValueKind::kString, "ABC", "given"};
+  EXPECT_EQ(event.folded(given), "given");
   event.add_keyword("AbC");
   EXPECT_EQ(event.folded_keywords()[0], "abc");
 }
