@@ -17,9 +17,21 @@
 
 namespace rasid::input {
 
+void ByteBlock::resize_for_overwrite(std::size_t n) {
+  if (n > capacity_) {
+    const std::size_t capacity = std::max(n, capacity_ + capacity_ / 2);
+    auto grown = std::unique_ptr<char[]>(new char[capacity]);  // not value-initialized
+    if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
+    data_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  size_ = n;
+}
+
 void RecordBatch::clear() {
   sequence = 0;
   buffer.clear();
+  lines.clear();
   records.clear();
   problems.clear();
   bytes = 0;
@@ -645,7 +657,7 @@ class StreamReader final : public RecordReader {
       raw_started_ = true;
     }
     const std::size_t block = std::clamp<std::size_t>(max_bytes, 1, kMaxBlock);
-    std::string& buf = batch.buffer;
+    ByteBlock& buf = batch.lines;
     buf.assign(carry_);
     carry_.clear();
     std::size_t cut = 0;      // bytes of whole lines at the start of buf
@@ -653,14 +665,14 @@ class StreamReader final : public RecordReader {
     for (;;) {
       if (!eof_) {
         std::size_t old = buf.size();
-        buf.resize(old + block);
+        buf.resize_for_overwrite(old + block);
         auto n = src_->read(buf.data() + old, block);
         if (!n) {
           buf.clear();
           eof_ = true;
           return fail(n.error());
         }
-        buf.resize(old + *n);
+        buf.resize_for_overwrite(old + *n);
         if (*n == 0) eof_ = true;
       }
       if (raw_skipping_) {  // the line in progress is too long: drop it up to its newline
@@ -668,7 +680,7 @@ class StreamReader final : public RecordReader {
         if (nl == nullptr) {
           buf.clear();
         } else {
-          buf.erase(0, static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1);
+          buf.erase_front(static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1);
           ++raw_line_;
           raw_skipping_ = false;
         }
@@ -691,12 +703,12 @@ class StreamReader final : public RecordReader {
         scanned = 0;
       }
     }
-    if (cut < buf.size()) carry_.assign(buf, cut, std::string::npos);
-    buf.resize(cut);
+    if (cut < buf.size()) carry_.assign(buf.data() + cut, buf.size() - cut);
+    buf.resize_for_overwrite(cut + simdjson::SIMDJSON_PADDING);
+    std::memset(buf.data() + cut, ' ', simdjson::SIMDJSON_PADDING);
     batch.pending_first_line = raw_line_;
     batch.pending_line_bytes = cut;
-    raw_line_ += detail::count_newlines(buf);
-    buf.append(simdjson::SIMDJSON_PADDING, ' ');
+    raw_line_ += detail::count_newlines(std::string_view(buf.data(), cut));
     batch.bytes = src_->consumed() - reported_;
     reported_ = src_->consumed();
     ++sequence_;
@@ -756,7 +768,7 @@ std::uint64_t count_newlines(std::string_view text) noexcept {
 
 void frame_pending_lines(RecordBatch& batch) {
   if (batch.pending_line_bytes == 0) return;
-  const std::string_view buf(batch.buffer.data(), batch.pending_line_bytes);
+  const std::string_view buf(batch.lines.data(), batch.pending_line_bytes);
   std::uint64_t line = batch.pending_first_line;
   std::size_t start = 0;
   while (start < buf.size()) {

@@ -318,7 +318,7 @@ TEST(RecordReaderTest, DeferredJsonLinesAreFramedByCompleteBatch) {
       EXPECT_TRUE(batch.records.empty());
       ASSERT_GT(batch.pending_line_bytes, 0u);
       EXPECT_GE(batch.pending_first_line, 2u);
-      std::string_view lines(batch.buffer.data(), batch.pending_line_bytes);
+      std::string_view lines(batch.lines.data(), batch.pending_line_bytes);
       if (!lines.ends_with("{\"last\":true}")) {
         EXPECT_EQ(lines.back(), '\n');
       }
@@ -338,7 +338,8 @@ TEST(RecordReaderTest, DeferredJsonLinesAreFramedByCompleteBatch) {
     EXPECT_EQ(b.pending_line_bytes, 0u);
     complete_batch(b);  // a second call does nothing
     for (const auto& r : b.records) {
-      EXPECT_LE(r.text.data() + r.text.size() + 64, b.buffer.data() + b.buffer.size());
+      EXPECT_GE(r.text.data(), b.storage().data());
+      EXPECT_LE(r.text.data() + r.text.size() + 64, b.storage().data() + b.storage().size());
       got.emplace_back(std::string(r.text), r.line);
     }
   }
@@ -403,6 +404,60 @@ TEST(RecordReaderTest, DeferredGzipAndLongLines) {
     EXPECT_EQ(d.records.size(), 505u) << name;
     EXPECT_EQ(d.records, f.records) << name;
     EXPECT_EQ((*deferred)->bytes_read(), bytes.size()) << name;
+  }
+}
+
+
+TEST(ByteBlockTest, GrowsKeepsItsBytesAndItsStorageWhenCleared) {
+  ByteBlock b;
+  EXPECT_TRUE(b.empty());
+  b.assign("hello");
+  b.append(", world");
+  EXPECT_EQ(b.view(), "hello, world");
+  const std::size_t grown = 1 << 16;
+  b.resize_for_overwrite(grown);  // keeps the first bytes
+  EXPECT_EQ(b.size(), grown);
+  EXPECT_EQ(std::string_view(b.data(), 12), "hello, world");
+  b.resize_for_overwrite(5);
+  EXPECT_EQ(b.view(), "hello");
+  const char* storage = b.data();
+  b.clear();
+  EXPECT_TRUE(b.empty());
+  b.append("again");
+  EXPECT_EQ(b.data(), storage);  // no new allocation below the capacity reached
+  EXPECT_EQ(b.view(), "again");
+  b.erase_front(2);
+  EXPECT_EQ(b.view(), "ain");
+  b.erase_front(3);
+  EXPECT_TRUE(b.empty());
+}
+
+TEST(RecordReaderTest, ReusedDeferredBatchesGiveTheSameRecords) {
+  // One batch object reused for every batch (as the hunt recycles them): lines, records and
+  // padding must not depend on what the storage held before.
+  std::string text;
+  for (int i = 0; i < 3000; ++i) {
+    text += "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(i % 97, 'x') + "\"}\n";
+  }
+  auto reader = RecordReader::from_string(text, "reuse");
+  reader->defer_decoding();
+  RecordBatch batch;
+  std::vector<std::string> got;
+  for (;;) {
+    auto more = reader->next_batch(batch, 4096);
+    ASSERT_TRUE(more.has_value());
+    if (!*more) break;
+    complete_batch(batch);
+    for (const auto& r : batch.records) {
+      EXPECT_GE(r.text.data(), batch.storage().data());
+      EXPECT_LE(r.text.data() + r.text.size() + 64, batch.storage().data() + batch.storage().size());
+      got.emplace_back(r.text);
+    }
+  }
+  ASSERT_EQ(got.size(), 3000u);
+  for (int i = 0; i < 3000; ++i) {
+    EXPECT_EQ(got[static_cast<std::size_t>(i)],
+              "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(i % 97, 'x') + "\"}");
   }
 }
 

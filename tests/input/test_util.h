@@ -39,8 +39,8 @@ inline ReadResult read_all(RecordReader& reader, std::size_t max_bytes = 1 << 20
     if (deferred) complete_batch(batch);
     EXPECT_EQ(batch.pending_line_bytes, 0u);
     ++out.batches;
-    const char* begin = batch.buffer.data();
-    const char* end = begin + batch.buffer.size();
+    const char* begin = batch.storage().data();
+    const char* end = begin + batch.storage().size();
     for (const auto& r : batch.records) {
       EXPECT_GE(r.text.data(), begin);
       EXPECT_LE(r.text.data() + r.text.size() + 64, end) << "record not padded: " << r.text;
