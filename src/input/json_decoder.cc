@@ -121,18 +121,48 @@ class KeyCache {
       generation_ = table.generation();
     }
     if (key.size() > kMaxKey) return table.find(key);
-    Slot& slot = slots_[index(key)];
-    if (slot.length == key.size() && std::memcmp(slot.key, key.data(), key.size()) == 0) {
-      return slot.id;
+    // Two ways: a key is looked for in its slot and in the slot's neighbour (index ^ 1), so two
+    // keys of one record that hash to the same slot do not evict each other (195 keys of the
+    // bench events in 512 slots collide 28 times, e.g. User and CommandLine of Sysmon 1).
+    const std::size_t i = index(key);
+    Slot* slot = &slots_[i];
+    if (slot->length == key.size() && same_bytes(slot->key, key.data(), key.size())) {
+      return slot->id;
     }
-    FieldId id = table.find(key);
-    slot.id = id;
-    slot.length = static_cast<std::uint8_t>(key.size());
-    std::memcpy(slot.key, key.data(), key.size());
+    Slot* other = &slots_[i ^ 1];
+    if (other->length == key.size() && same_bytes(other->key, key.data(), key.size())) {
+      return other->id;
+    }
+    if (slot->length != kEmpty && other->length == kEmpty) slot = other;
+    const FieldId id = table.find(key);
+    slot->id = id;
+    slot->length = static_cast<std::uint8_t>(key.size());
+    std::memcpy(slot->key, key.data(), key.size());
     return id;
   }
 
  private:
+  // a[0, n) == b[0, n) for n <= kMaxKey, inline: a library memcmp call costs more than the
+  // comparison of a short key (measured: ~30 instructions per key of the bench events).
+  static bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+    if (n < 8) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i]) return false;
+      }
+      return true;
+    }
+    std::uint64_t x;
+    std::uint64_t y;
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    std::memcpy(&x, a + n - 8, 8);  // the last 8 bytes, overlapping the loop's last word
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+
   static std::size_t index(std::string_view key) {
     std::uint64_t a = 0;
     std::uint64_t b = 0;
