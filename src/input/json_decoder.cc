@@ -422,6 +422,43 @@ struct JsonDecoder::Impl {
 
   // -------------------------------------------------------------------- nested form
 
+  // The nested walks visit objects and arrays the same way: these do simdjson's steps (its
+  // errors become a Status) and call `f` per field (key, value) or per element; the first
+  // failed `f` stops the walk.
+  template <typename F>
+  Status each_field(ondemand::object obj, F&& f) {
+    for (auto fr : obj) {
+      ondemand::field field;
+      if (auto e = std::move(fr).get(field)) return json_error(e);
+      std::string_view key;
+      if (auto e = key_of(field, key)) return json_error(e);
+      if (auto st = f(key, field.value()); !st) return st;
+    }
+    return ok();
+  }
+  // The fields of `value` when it is an object; nothing for any other value.
+  template <typename F>
+  Status each_field_of(ondemand::value value, F&& f) {
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return json_error(e);
+    if (type != ondemand::json_type::object) return ok();
+    ondemand::object obj;
+    if (auto e = value.get_object().get(obj)) return json_error(e);
+    return each_field(obj, std::forward<F>(f));
+  }
+  // The elements of `value`, an array.
+  template <typename F>
+  Status each_element(ondemand::value value, F&& f) {
+    ondemand::array arr;
+    if (auto e = value.get_array().get(arr)) return json_error(e);
+    for (auto el : arr) {
+      ondemand::value v;
+      if (auto e = std::move(el).get(v)) return json_error(e);
+      if (auto st = f(v); !st) return st;
+    }
+    return ok();
+  }
+
   // Text of an XML-ish element as evtx_dump writes it: a scalar, {"#text": ...} (attributes
   // ignored), or an array of those (repeated elements), joined with "\n". Numbers are copied
   // (the payload outlives nothing, but views must not point into the record for FullSink
@@ -434,32 +471,21 @@ struct JsonDecoder::Impl {
       if (depth >= kMaxNesting) return ok();
       ondemand::object obj;
       if (auto e = value.get_object().get(obj)) return json_error(e);
-      for (auto fr : obj) {
-        ondemand::field f;
-        if (auto e = std::move(fr).get(f)) return json_error(e);
-        std::string_view key;
-        if (auto e = key_of(f, key)) return json_error(e);
-        if (key == "#text") {
-          if (auto st = element_text(f.value(), guid, out, depth + 1); !st) return st;
-        }
-      }
-      return ok();
+      return each_field(obj, [&](std::string_view key, ondemand::value v) {
+        return key == "#text" ? element_text(v, guid, out, depth + 1) : ok();
+      });
     }
     if (type == ondemand::json_type::array) {
       out = {};
       if (depth >= kMaxNesting) return ok();
-      ondemand::array arr;
-      if (auto e = value.get_array().get(arr)) return json_error(e);
       bool first = true;
-      for (auto el : arr) {
-        ondemand::value v;
-        if (auto e = std::move(el).get(v)) return json_error(e);
+      return each_element(value, [&](ondemand::value v) -> Status {
         std::string_view t;
         if (auto st = element_text(v, guid, t, depth + 1); !st) return st;
         out = first ? t : compose({out, "\n", t});
         first = false;
-      }
-      return ok();
+        return ok();
+      });
     }
     ValueKind kind = ValueKind::kNull;
     if (auto e = scalar(value, type, kind, out)) return json_error(e);
@@ -475,34 +501,15 @@ struct JsonDecoder::Impl {
   Status attribute(ondemand::value value, std::string_view name, std::string_view& out,
                    bool& found) {
     found = false;
-    ondemand::json_type type;
-    if (auto e = value.type().get(type)) return json_error(e);
-    if (type != ondemand::json_type::object) return ok();
-    ondemand::object obj;
-    if (auto e = value.get_object().get(obj)) return json_error(e);
-    for (auto fr : obj) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return json_error(e);
-      std::string_view key;
-      if (auto e = key_of(f, key)) return json_error(e);
-      if (key != "#attributes") continue;
-      ondemand::value attrs = f.value();
-      ondemand::json_type at;
-      if (auto e = attrs.type().get(at)) return json_error(e);
-      if (at != ondemand::json_type::object) continue;
-      ondemand::object aobj;
-      if (auto e = attrs.get_object().get(aobj)) return json_error(e);
-      for (auto ar : aobj) {
-        ondemand::field a;
-        if (auto e = std::move(ar).get(a)) return json_error(e);
-        std::string_view akey;
-        if (auto e = key_of(a, akey)) return json_error(e);
-        if (akey != name) continue;
-        if (auto st = element_text(a.value(), false, out, 1); !st) return st;
+    return each_field_of(value, [&](std::string_view key, ondemand::value attrs) {
+      if (key != "#attributes") return ok();
+      return each_field_of(attrs, [&](std::string_view akey, ondemand::value a) -> Status {
+        if (akey != name) return ok();
+        if (auto st = element_text(a, false, out, 1); !st) return st;
         found = true;
-      }
-    }
-    return ok();
+        return ok();
+      });
+    });
   }
 
   void set_system(SystemSlot slot, ValueKind kind, std::string_view text) {
@@ -511,42 +518,33 @@ struct JsonDecoder::Impl {
 
   // System: only the keys of the flat convention, normalized as evtx2jsonl.py does.
   Status decode_system(ondemand::value value) {
-    ondemand::json_type type;
-    if (auto e = value.type().get(type)) return json_error(e);
-    if (type != ondemand::json_type::object) return ok();
-    ondemand::object obj;
-    if (auto e = value.get_object().get(obj)) return json_error(e);
-    for (auto fr : obj) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return json_error(e);
-      std::string_view key;
-      if (auto e = key_of(f, key)) return json_error(e);
+    return each_field_of(value, [&](std::string_view key, ondemand::value v) -> Status {
       std::string_view text;
       bool found = false;
       if (key == "EventID" || key == "EventRecordID" || key == "Level") {
         // EventID may carry Qualifiers: {"#attributes": {"Qualifiers": 16384}, "#text": 7036}.
-        if (auto st = element_text(f.value(), false, text, 1); !st) return st;
+        if (auto st = element_text(v, false, text, 1); !st) return st;
         text = trim(text);
         SystemSlot slot = key == "EventID" ? kEventId : key == "Level" ? kLevel : kEventRecordId;
         set_system(slot, is_integer_text(text) ? ValueKind::kInt : ValueKind::kString, text);
       } else if (key == "Channel" || key == "Computer") {
-        if (auto st = element_text(f.value(), false, text, 1); !st) return st;
+        if (auto st = element_text(v, false, text, 1); !st) return st;
         set_system(key == "Channel" ? kChannel : kComputer, ValueKind::kString, text);
       } else if (key == "Keywords") {
-        if (auto st = element_text(f.value(), false, text, 1); !st) return st;
+        if (auto st = element_text(v, false, text, 1); !st) return st;
         set_system(kKeywords, ValueKind::kString, normalize_keywords(trim(text)));
       } else if (key == "Provider") {
-        if (auto st = attribute(f.value(), "Name", text, found); !st) return st;
+        if (auto st = attribute(v, "Name", text, found); !st) return st;
         if (found) set_system(kProviderName, ValueKind::kString, text);
       } else if (key == "TimeCreated") {
-        if (auto st = attribute(f.value(), "SystemTime", text, found); !st) return st;
+        if (auto st = attribute(v, "SystemTime", text, found); !st) return st;
         set_system(kTimeCreated, ValueKind::kString, normalize_time(text));
       } else if (key == "Security") {
-        if (auto st = attribute(f.value(), "UserID", text, found); !st) return st;
+        if (auto st = attribute(v, "UserID", text, found); !st) return st;
         if (found && !text.empty()) set_system(kSecurityUserId, ValueKind::kString, text);
       }
-    }
-    return ok();
+      return ok();
+    });
   }
 
   // "0x8000000000000000" stays; shorter hex is zero-padded to 16 digits as Windows renders it.
@@ -642,14 +640,7 @@ struct JsonDecoder::Impl {
     ondemand::json_type type;
     if (auto e = value.type().get(type)) return json_error(e);
     if (type == ondemand::json_type::array) {
-      ondemand::array arr;
-      if (auto e = value.get_array().get(arr)) return json_error(e);
-      for (auto el : arr) {
-        ondemand::value v;
-        if (auto e = std::move(el).get(v)) return json_error(e);
-        if (auto st = flatten(tag, v, parent, depth + 1); !st) return st;
-      }
-      return ok();
+      return each_element(value, [&](ondemand::value v) { return flatten(tag, v, parent, depth + 1); });
     }
     if (type != ondemand::json_type::object) {
       std::string_view text;
@@ -662,20 +653,13 @@ struct JsonDecoder::Impl {
     bool has_children = false;
     std::string_view text;
     std::string_view data_name;
-    for (auto fr : obj) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return json_error(e);
-      std::string_view key;
-      if (auto e = key_of(f, key)) return json_error(e);
-      if (key == "#attributes") {
-        if (auto st = attributes(tag, f.value(), data_name); !st) return st;
-      } else if (key == "#text") {
-        if (auto st = element_text(f.value(), true, text, depth + 1); !st) return st;
-      } else {
-        has_children = true;
-        if (auto st = flatten(key, f.value(), tag, depth + 1); !st) return st;
-      }
-    }
+    auto st = each_field(obj, [&](std::string_view key, ondemand::value v) {
+      if (key == "#attributes") return attributes(tag, v, data_name);
+      if (key == "#text") return element_text(v, true, text, depth + 1);
+      has_children = true;
+      return flatten(key, v, tag, depth + 1);
+    });
+    if (!st) return st;
     if (!has_children) leaf(data_name.empty() ? tag : data_name, text, parent);
     return ok();
   }
@@ -683,46 +667,27 @@ struct JsonDecoder::Impl {
   // Attributes of element `tag` become "Tag_Attr" (xmlns left out); a <Data Name=...> names
   // its leaf instead.
   Status attributes(std::string_view tag, ondemand::value value, std::string_view& data_name) {
-    ondemand::json_type type;
-    if (auto e = value.type().get(type)) return json_error(e);
-    if (type != ondemand::json_type::object) return ok();
-    ondemand::object obj;
-    if (auto e = value.get_object().get(obj)) return json_error(e);
-    for (auto fr : obj) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return json_error(e);
-      std::string_view key;
-      if (auto e = key_of(f, key)) return json_error(e);
-      if (key.substr(0, 5) == "xmlns") continue;
+    return each_field_of(value, [&](std::string_view key, ondemand::value v) -> Status {
+      if (key.substr(0, 5) == "xmlns") return ok();
       std::string_view text;
-      if (auto st = element_text(f.value(), true, text, 1); !st) return st;
+      if (auto st = element_text(v, true, text, 1); !st) return st;
       if (tag == "Data" && key == "Name") {
         data_name = text;
       } else {
         put(compose({tag, "_", key}), text);
       }
-    }
-    return ok();
+      return ok();
+    });
   }
 
   // EventData: named values ("Name": value), unnamed "Data" joined with "\n", "Binary".
   Status decode_event_data(ondemand::value value) {
-    ondemand::json_type type;
-    if (auto e = value.type().get(type)) return json_error(e);
-    if (type != ondemand::json_type::object) return ok();
-    ondemand::object obj;
-    if (auto e = value.get_object().get(obj)) return json_error(e);
-    for (auto fr : obj) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return json_error(e);
-      std::string_view key;
-      if (auto e = key_of(f, key)) return json_error(e);
-      if (key == "#attributes") continue;
-      if (key == "Data") {
-        if (auto st = unnamed_data(f.value()); !st) return st;
-      } else if (key == "Binary") {
+    return each_field_of(value, [&](std::string_view key, ondemand::value v) -> Status {
+      if (key == "#attributes") return ok();
+      if (key == "Data") return unnamed_data(v);
+      if (key == "Binary") {
         std::string_view text;
-        if (auto st = element_text(f.value(), false, text, 1); !st) return st;
+        if (auto st = element_text(v, false, text, 1); !st) return st;
         text = trim(text);
         if (!text.empty()) {
           std::string_view up = compose({text});
@@ -730,20 +695,16 @@ struct JsonDecoder::Impl {
           for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
           put("Binary", up);
         }
-      } else {
-        ondemand::value v = f.value();
-        ondemand::json_type vt;
-        if (auto e = v.type().get(vt)) return json_error(e);
-        if (vt == ondemand::json_type::object) {
-          if (auto st = flatten(key, v, "EventData", 1); !st) return st;
-        } else {
-          std::string_view text;
-          if (auto st = element_text(v, true, text, 1); !st) return st;
-          put(key, text);
-        }
+        return ok();
       }
-    }
-    return ok();
+      ondemand::json_type vt;
+      if (auto e = v.type().get(vt)) return json_error(e);
+      if (vt == ondemand::json_type::object) return flatten(key, v, "EventData", 1);
+      std::string_view text;
+      if (auto st = element_text(v, true, text, 1); !st) return st;
+      put(key, text);
+      return ok();
+    });
   }
 
   // Unnamed <Data> elements: a scalar, {"#text": scalar or list}, or a list of those. An
@@ -765,14 +726,7 @@ struct JsonDecoder::Impl {
     ondemand::json_type type;
     if (auto e = value.type().get(type)) return json_error(e);
     if (type == ondemand::json_type::array) {
-      ondemand::array arr;
-      if (auto e = value.get_array().get(arr)) return json_error(e);
-      for (auto el : arr) {
-        ondemand::value v;
-        if (auto e = std::move(el).get(v)) return json_error(e);
-        if (auto st = collect_data(v, depth + 1); !st) return st;
-      }
-      return ok();
+      return each_element(value, [&](ondemand::value v) { return collect_data(v, depth + 1); });
     }
     if (type != ondemand::json_type::object) {
       std::string_view text;
@@ -784,28 +738,15 @@ struct JsonDecoder::Impl {
     if (auto e = value.get_object().get(obj)) return json_error(e);
     std::string_view name;
     std::size_t first_item = items.size();
-    for (auto fr : obj) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return json_error(e);
-      std::string_view key;
-      if (auto e = key_of(f, key)) return json_error(e);
+    auto st = each_field(obj, [&](std::string_view key, ondemand::value v) {
       if (key == "#attributes") {
-        ondemand::value attrs = f.value();
-        ondemand::object aobj;
-        if (attrs.get_object().get(aobj) != simdjson::SUCCESS) continue;
-        for (auto ar : aobj) {
-          ondemand::field a;
-          if (auto e = std::move(ar).get(a)) return json_error(e);
-          std::string_view akey;
-          if (auto e = key_of(a, akey)) return json_error(e);
-          if (akey == "Name") {
-            if (auto st = element_text(a.value(), false, name, depth + 1); !st) return st;
-          }
-        }
-      } else if (key == "#text") {
-        if (auto st = collect_data(f.value(), depth + 1); !st) return st;
+        return each_field_of(v, [&](std::string_view akey, ondemand::value a) {
+          return akey == "Name" ? element_text(a, false, name, depth + 1) : ok();
+        });
       }
-    }
+      return key == "#text" ? collect_data(v, depth + 1) : ok();
+    });
+    if (!st) return st;
     if (!name.empty()) {
       std::string_view text;
       for (std::size_t i = first_item; i < items.size(); ++i) {
@@ -833,24 +774,19 @@ struct JsonDecoder::Impl {
     }
     ondemand::object obj;
     if (auto e = value.get_object().get(obj)) return json_error(e);
-    for (auto fr : obj) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return json_error(e);
-      std::string_view key;
-      if (auto e = key_of(f, key)) return json_error(e);
-      if (key == "#attributes") continue;
+    return each_field(obj, [&](std::string_view key, ondemand::value v) -> Status {
+      if (key == "#attributes") return ok();
       if (key == "#text") {
         std::string_view text;
-        if (auto st = element_text(f.value(), true, text, 1); !st) return st;
+        if (auto st = element_text(v, true, text, 1); !st) return st;
         text = trim(text);
         if (!text.empty()) put(section, text);
-        continue;
+        return ok();
       }
       // The wrapper's own attributes and the leaves below it; a leaf directly under the
       // section is flattened the same way with the section as parent.
-      if (auto st = flatten(key, f.value(), section, 1); !st) return st;
-    }
-    return ok();
+      return flatten(key, v, section, 1);
+    });
   }
 
   // Decodes the value of a top-level "Event" key. Sets `nested` if it is the evtx_dump form

@@ -239,17 +239,26 @@ class GzipSource final : public Source {
   bool done_ = false;
 };
 
-// Reads the first two bytes of `src`; if they are the gzip magic, wraps it in a GzipSource.
-Result<std::unique_ptr<Source>> sniff_gzip(std::unique_ptr<Source> src, const std::string& name) {
-  std::string head(2, '\0');
+// The first `n` bytes of `src` (fewer only at its end), for sniffing a format.
+Result<std::string> read_head(Source& src, std::size_t n) {
+  std::string head(n, '\0');
   std::size_t got = 0;
   while (got < head.size()) {
-    auto n = src->read(head.data() + got, head.size() - got);
-    if (!n) return fail(n.error());
-    if (*n == 0) break;
-    got += *n;
+    auto r = src.read(head.data() + got, head.size() - got);
+    if (!r) return fail(r.error());
+    if (*r == 0) break;
+    got += *r;
   }
   head.resize(got);
+  return head;
+}
+
+// Reads the first two bytes of `src`; if they are the gzip magic, wraps it in a GzipSource.
+Result<std::unique_ptr<Source>> sniff_gzip(std::unique_ptr<Source> src, const std::string& name) {
+  auto read = read_head(*src, 2);
+  if (!read) return fail(read.error());
+  std::string head = std::move(*read);
+  const std::size_t got = head.size();
   bool gzip = got == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
               static_cast<unsigned char>(head[1]) == 0x8b;
   std::unique_ptr<Source> out = std::make_unique<PrefixSource>(std::move(head), std::move(src));
@@ -794,15 +803,9 @@ Result<std::unique_ptr<RecordReader>> RecordReader::open(const std::filesystem::
     src = std::make_unique<FdSource>(STDIN_FILENO, false, name);
     // A pipe cannot be read twice: look at its first 8 bytes; EVTX needs random access to
     // its chunks, so an EVTX stream is read whole into memory (its size on disk).
-    std::string head(8, '\0');
-    std::size_t got = 0;
-    while (got < head.size()) {
-      auto n = src->read(head.data() + got, head.size() - got);
-      if (!n) return fail(n.error());
-      if (*n == 0) break;
-      got += *n;
-    }
-    head.resize(got);
+    auto read = read_head(*src, 8);
+    if (!read) return fail(read.error());
+    std::string head = std::move(*read);
     if (is_evtx(head)) {
       std::string all = std::move(head);
       for (;;) {
