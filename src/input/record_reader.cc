@@ -759,9 +759,25 @@ std::uint64_t count_newlines(std::string_view text) noexcept {
   const char* end = p + text.size();
   const __m128i nl = _mm_set1_epi8('\n');
   const __m128i zero = _mm_setzero_si128();
+  // Per-byte counters (a match is -1: subtracting it adds one) for up to 255 rounds, then
+  // summed with SAD: no popcount, which without -mpopcnt is a library call. 64 bytes a round
+  // into four counters (one 16-byte block a round cost ~11 instructions per block, the loop's
+  // own bookkeeping most of it; unrolled, about half).
+  while (end - p >= 64) {
+    __m128i c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+    for (int k = 0; k < 255 && end - p >= 64; ++k, p += 64) {
+      c0 = _mm_sub_epi8(c0, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), nl));
+      c1 = _mm_sub_epi8(c1, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), nl));
+      c2 = _mm_sub_epi8(c2, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32)), nl));
+      c3 = _mm_sub_epi8(c3, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 48)), nl));
+    }
+    // Each counter is at most 255; SAD sums its bytes into two 16-bit lanes.
+    const __m128i sums = _mm_add_epi64(_mm_add_epi64(_mm_sad_epu8(c0, zero), _mm_sad_epu8(c1, zero)),
+                                       _mm_add_epi64(_mm_sad_epu8(c2, zero), _mm_sad_epu8(c3, zero)));
+    count += static_cast<std::uint64_t>(_mm_cvtsi128_si64(sums)) +
+             static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+  }
   while (end - p >= 16) {
-    // Per-byte counters (a match is -1: subtracting it adds one) for up to 255 blocks, then
-    // summed with SAD: no popcount, which without -mpopcnt is a library call.
     __m128i counters = zero;
     for (int k = 0; k < 255 && end - p >= 16; ++k, p += 16) {
       const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));

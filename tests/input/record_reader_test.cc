@@ -351,7 +351,10 @@ TEST(RecordReaderTest, DeferredJsonLinesAreFramedByCompleteBatch) {
 TEST(RecordReaderTest, CountNewlinesMatchesAByteCount) {
   std::string text;
   std::uint32_t x = 12345;
-  for (std::size_t size : {0u, 1u, 15u, 16u, 17u, 4079u, 4080u, 4081u, 8160u, 100000u}) {
+  // Sizes around both loops' limits: 64-byte rounds (255 of them: 16,320 bytes), then 16-byte
+  // blocks (255: 4,080 bytes), then single bytes.
+  for (std::size_t size : {0u, 1u, 15u, 16u, 17u, 63u, 64u, 65u, 79u, 80u, 4079u, 4080u, 4081u,
+                           8160u, 16319u, 16320u, 16321u, 16320u + 4080u + 15u, 32640u, 100000u}) {
     text.clear();
     for (std::size_t i = 0; i < size; ++i) {
       x = x * 1103515245u + 12345u;
