@@ -7,6 +7,9 @@
 #include <deque>
 #include <initializer_list>
 #include <simdjson.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <utility>
 
 namespace rasid::input {
@@ -312,9 +315,24 @@ struct JsonDecoder::Impl {
   simdjson::error_code key_of(ondemand::field& field, std::string_view& key) {
     const char* begin = field.key().raw();
     const char* p = begin;
-    // Eight bytes at a time: the lowest byte that is '"' or '\\' ends the scan. Reading past
-    // the key is safe: stage 1 found the closing quote inside the record, and the record is
-    // followed by SIMDJSON_PADDING readable bytes.
+    // The first byte that is '"' or '\\' ends the scan: 16 bytes at a time with SSE2 (most
+    // keys end in the first block; 8 bytes at a time, SWAR, cost ~15 instructions more per
+    // key), else 8. Reading past the key is safe: stage 1 found the closing quote inside the
+    // record, and the record is followed by SIMDJSON_PADDING readable bytes.
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    for (;;) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const int hit =
+          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)));
+      if (hit != 0) {
+        p += __builtin_ctz(static_cast<unsigned>(hit));
+        break;
+      }
+      p += 16;
+    }
+#else
     constexpr std::uint64_t kOnes = 0x0101010101010101ull;
     constexpr std::uint64_t kHighs = 0x8080808080808080ull;
     for (;;) {
@@ -329,6 +347,7 @@ struct JsonDecoder::Impl {
       }
       p += 8;
     }
+#endif
     if (*p == '"') {
       key = std::string_view(begin, static_cast<std::size_t>(p - begin));
       return simdjson::SUCCESS;
