@@ -123,6 +123,26 @@ TEST(JsonDecoderTest, StringsAreUnescaped) {
   EXPECT_EQ(f.values("k\"ey"), Strings{"str:v"});
 }
 
+TEST(JsonDecoderTest, KeysOfEveryLengthWithEscapesAnywhere) {
+  // The key scan reads 16 bytes at a time: keys ending in, at and past a block's end, with an
+  // escape before or after the first block, and the same key read from the cache again.
+  for (std::size_t length : {1u, 7u, 15u, 16u, 17u, 31u, 32u, 33u, 42u, 43u, 60u}) {
+    Fixture f;
+    const std::string plain(length, 'k');
+    std::string escaped = plain;
+    escaped[length - 1] = 'Q';  // written as \u0051 below
+    f.table.intern(plain);
+    f.table.intern(escaped);
+    const std::string json = "{\"" + plain + "\":\"a\",\"" + escaped.substr(0, length - 1) +
+                             "\\u0051\":\"b\"}";
+    for (int round = 0; round < 2; ++round) {
+      ASSERT_TRUE(f.decode(json)) << length;
+      EXPECT_EQ(f.values(plain), Strings{"str:a"}) << length;
+      EXPECT_EQ(f.values(escaped), Strings{"str:b"}) << length;
+    }
+  }
+}
+
 TEST(JsonDecoderTest, KeywordCollectionTakesEveryScalar) {
   Fixture f;
   f.table.set_collect_all_values(true);
