@@ -124,10 +124,10 @@ echo
 echo "rasid $(git describe --always --dirty 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%MZ), $(uname -n): $cores cores ($model), $(free -g | awk '/Mem:/ { print $2 }') GB RAM"
 echo "data: $data, $size bytes, $events events (seed $seed); load average before $load_before, after $load_after"
 echo
-echo "| measurement | threads | MB/s | events/s | × parse-only | × 1 thread | wall s | peak RSS MB | alerts (events with one) | load avg at start |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| measurement | threads | MB/s | events/s | × parse-only | × 1 thread | wall s | CPU s | peak RSS MB | alerts (events with one) | load avg at start |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 parse_seconds=$(awk -v b="$size" -v m="$parse_mbs" 'BEGIN { printf "%.6f", b / 1e6 / m }')
-printf "| simdjson On-Demand parse-only (best of 3) | 1 | %s | %.0f | 1.00 | | %.2f | %.0f | | %s |\n" \
+printf "| simdjson On-Demand parse-only (best of 3) | 1 | %s | %.0f | 1.00 | | %.2f | | %.0f | | %s |\n" \
   "$parse_mbs" "$(awk -v e="$events" -v s="$parse_seconds" 'BEGIN { print e / s }')" \
   "$parse_seconds" "$(awk -v k="$parse_rss" 'BEGIN { print k / 1024 }')" "$parse_load"
 one_mbs=
@@ -141,15 +141,16 @@ for t in $threads_list; do
   mbs=$(mb "$size" "$scan")
   [ -n "$one_mbs" ] || one_mbs=$mbs
   rss=$(awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$tmp/time$t")
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$tmp/time$t")
   alerts=$(wc -l < "$tmp/alerts$t.jsonl")
   matched=$(grep -o '"source":{"file":"[^"]*","line":[0-9]*' "$tmp/alerts$t.jsonl" | sort -u | wc -l)
   alert_cell=$(awk -v a="$alerts" -v m="$matched" -v e="$events" 'BEGIN {
     printf "%d (%d = %.3f%%)", a, m, 100 * m / e }')
   cmp -s "$tmp/alerts$t1.jsonl" "$tmp/alerts$t.jsonl" || alert_cell="$alert_cell DIFFERENT from 1 thread"
-  printf "| rasid hunt, SigmaHQ windows rules (scan; rule load %s s) | %s | %s | %.0f | %.3f | %.2f | %s | %s | %s | %s |\n" \
+  printf "| rasid hunt, SigmaHQ windows rules (scan; rule load %s s) | %s | %s | %.0f | %.3f | %.2f | %s | %s | %s | %s | %s |\n" \
     "$load" "$t" "$mbs" "$(awk -v e="$events" -v s="$scan" 'BEGIN { print e / s }')" \
     "$(awk -v a="$mbs" -v b="$parse_mbs" 'BEGIN { print a / b }')" \
-    "$(awk -v a="$mbs" -v b="$one_mbs" 'BEGIN { print a / b }')" "$wall" "$rss" "$alert_cell" "$load_at"
+    "$(awk -v a="$mbs" -v b="$one_mbs" 'BEGIN { print a / b }')" "$wall" "$cpu" "$rss" "$alert_cell" "$load_at"
 done
-printf "| rasid rules check, whole corpus (rules, emerging-threats, threat-hunting: %s) | 1 | | | | | %s | %s | | %s |\n" \
+printf "| rasid rules check, whole corpus (rules, emerging-threats, threat-hunting: %s) | 1 | | | | | %s | | %s | | %s |\n" \
   "$rules_counts" "$rules_seconds" "$rules_rss" "$rules_load"
