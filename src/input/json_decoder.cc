@@ -223,8 +223,6 @@ class EventSink {
     if (id != event::kNoField) event_.add(id, event::Value{kind, text});
     if (all_ && kind != ValueKind::kNull) event_.add_keyword(text);
   }
-  // Makes a view into the record (number tokens) outlive it.
-  std::string_view keep(std::string_view s) { return event_.own(s); }
 
  private:
   event::Event& event_;
@@ -242,7 +240,6 @@ class FullSink {
   void add(std::string_view name, FieldId /*id*/, ValueKind kind, std::string_view text) {
     out_.push_back(FlatField{std::string(name), kind, std::string(text)});
   }
-  std::string_view keep(std::string_view s) { return s; }
 
  private:
   FlatObject& out_;
@@ -412,7 +409,8 @@ struct JsonDecoder::Impl {
     ValueKind kind = ValueKind::kNull;
     std::string_view text;
     if (auto e = scalar(value, type, kind, text)) return e;
-    if (kind == ValueKind::kInt || kind == ValueKind::kFloat) text = sink.keep(text);
+    // Number tokens stay views into the record (no copy into the event's arena: the record
+    // outlives the event's use, see decode()).
     sink.add(name, id, kind, text);
     return simdjson::SUCCESS;
   }

@@ -42,9 +42,10 @@ class JsonDecoder {
   JsonDecoder& operator=(JsonDecoder&&) noexcept;
 
   // Decodes `text` (a padded Record::text) into `event`, which the caller has reset() against
-  // its field table. String views in the event point into the decoder's buffers or the
-  // event's arena, valid until the next decode or event reset. A malformed record is a kParse
-  // error whose message says what and where (byte offset) and leaves `event` partially filled.
+  // its field table. String views in the event point into `text` (numbers), the decoder's
+  // buffers or the event's arena: valid while `text` is, until the next decode or event
+  // reset. A malformed record is a kParse error whose message says what and where (byte
+  // offset) and leaves `event` partially filled.
   // Like simdjson On-Demand, only what is read is validated: a malformed value inside a field
   // the table does not know may go unnoticed. kInvalidArgument if `event` has no table.
   [[nodiscard]] Status decode(std::string_view text, event::Event& event);
