@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -398,6 +399,31 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
     }
     for (std::uint32_t v : compiled.always) {
       if (!filtered[v]) compiled.always_unfiltered.push_back(v);
+    }
+    // The logsource conditions left once the dispatch placed an event in a variant's group:
+    // the event's (first) Channel value is one of the dispatching condition's values, so that
+    // condition holds; the others are checked once per event and distinct list.
+    std::map<std::vector<std::pair<event::FieldId, std::vector<std::string>>>, std::uint32_t> ids;
+    compiled.variant_check.assign(compiled.variants.size(), CompiledRules::kNoCheck);
+    for (std::uint32_t v = 0; v < compiled.variants.size(); ++v) {
+      const CompiledVariant& cv = compiled.variants[v];
+      const detail::LogsourceCondition* dispatch = nullptr;
+      if (!compiled.variant_groups[v].empty()) {
+        for (const auto& lc : cv.logsource) {
+          if (lc.field == compiled.channel_field && !lc.values.empty()) dispatch = &lc;
+        }
+      }
+      std::vector<detail::LogsourceCondition> rest;
+      std::vector<std::pair<event::FieldId, std::vector<std::string>>> key;
+      for (const auto& lc : cv.logsource) {
+        if (&lc == dispatch) continue;
+        rest.push_back(lc);
+        key.emplace_back(lc.field, lc.values);
+      }
+      if (rest.empty()) continue;
+      auto [it, added] = ids.emplace(std::move(key), static_cast<std::uint32_t>(ids.size()));
+      if (added) compiled.logsource_checks.push_back(std::move(rest));
+      compiled.variant_check[v] = it->second;
     }
   }
   return std::shared_ptr<const Ruleset>(std::move(ruleset));

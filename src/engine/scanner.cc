@@ -239,8 +239,11 @@ bool eval_node(const CompiledVariant& variant, std::uint32_t index, const Event&
   return false;
 }
 
-bool logsource_matches(const CompiledVariant& variant, const Event& event) noexcept {
-  for (const auto& lc : variant.logsource) {
+}  // namespace
+
+bool logsource_holds(const std::vector<LogsourceCondition>& conditions,
+                     const event::Event& event) noexcept {
+  for (const auto& lc : conditions) {
     if (lc.values.empty()) {
       if (!event.has(lc.field)) return false;
       continue;
@@ -256,14 +259,17 @@ bool logsource_matches(const CompiledVariant& variant, const Event& event) noexc
   return true;
 }
 
-}  // namespace
-
-bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
-                      std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
-  if (!logsource_matches(variant, event)) return false;
+bool evaluate_detection(const CompiledVariant& variant, const event::Event& event,
+                        std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
   std::fill(cache.begin(), cache.begin() + static_cast<std::ptrdiff_t>(variant.selections.size()),
             std::uint8_t{0});
   return eval_node(variant, variant.root, event, cache, atom_hits);
+}
+
+bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
+                      std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
+  return logsource_holds(variant.logsource, event) &&
+         evaluate_detection(variant, event, cache, atom_hits);
 }
 
 }  // namespace detail
@@ -285,6 +291,10 @@ struct Scanner::Scratch {
 
   std::vector<std::uint8_t> atom_hit;   // per atom: found in this event
   std::vector<std::uint32_t> hit_atoms;  // atoms set in `atom_hit`
+
+  // Per CompiledRules::logsource_checks entry: 0 not checked on this event, 1 fails, 2 holds.
+  std::vector<std::uint8_t> check_state;
+  std::vector<std::uint32_t> checked;  // entries set in `check_state`
 
   void trigger(std::uint32_t atom) noexcept {
     if (atom_hit[atom]) return;
@@ -365,6 +375,7 @@ Scanner::Scanner(std::shared_ptr<const Ruleset> ruleset)
     }
     scratch_->triggered.assign(compiled.variants.size(), 0);
     scratch_->atom_hit.assign(compiled.prefilter->atoms.size(), 0);
+    scratch_->check_state.assign(compiled.logsource_checks.size(), 0);
   }
 }
 
@@ -464,12 +475,25 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       }
     }
   }
-  const std::uint8_t* hits = filtering ? s.atom_hit.data() : nullptr;
-  auto evaluate = [&](std::uint32_t v) {
-    const detail::CompiledVariant& variant = compiled.variants[v];
-    if (detail::evaluate_variant(variant, event, s.cache, hits)) s.found.push_back(variant.rule);
-  };
   if (filtering) {
+    const std::uint8_t* hits = s.atom_hit.data();
+    for (std::uint32_t c : s.checked) s.check_state[c] = 0;
+    s.checked.clear();
+    // Candidates of the event's group (or of none): only the rest of their logsource is left to
+    // check, once per distinct list of conditions.
+    auto evaluate = [&](std::uint32_t v) {
+      const std::uint32_t check = compiled.variant_check[v];
+      if (check != detail::CompiledRules::kNoCheck) {
+        std::uint8_t& state = s.check_state[check];
+        if (state == 0) {
+          state = detail::logsource_holds(compiled.logsource_checks[check], event) ? 2 : 1;
+          s.checked.push_back(check);
+        }
+        if (state == 1) return;
+      }
+      const detail::CompiledVariant& variant = compiled.variants[v];
+      if (detail::evaluate_detection(variant, event, s.cache, hits)) s.found.push_back(variant.rule);
+    };
     for (std::uint32_t v : compiled.always_unfiltered) evaluate(v);
     if (group != kNoGroup) {
       for (std::uint32_t v : compiled.group_unfiltered[group]) evaluate(v);
@@ -482,6 +506,10 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       }
     }
   } else {
+    auto evaluate = [&](std::uint32_t v) {
+      const detail::CompiledVariant& variant = compiled.variants[v];
+      if (detail::evaluate_variant(variant, event, s.cache, nullptr)) s.found.push_back(variant.rule);
+    };
     for (std::uint32_t v : compiled.always) evaluate(v);
     if (channel_key != nullptr) {
       if (auto it = compiled.by_channel.find(*channel_key); it != compiled.by_channel.end()) {
