@@ -259,17 +259,163 @@ bool logsource_holds(const std::vector<LogsourceCondition>& conditions,
   return true;
 }
 
-bool evaluate_detection(const CompiledVariant& variant, const event::Event& event,
-                        std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
+bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
+                      std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
+  if (!logsource_holds(variant.logsource, event)) return false;
   std::fill(cache.begin(), cache.begin() + static_cast<std::ptrdiff_t>(variant.selections.size()),
             std::uint8_t{0});
   return eval_node(variant, variant.root, event, cache, atom_hits);
 }
 
-bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
-                      std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
-  return logsource_holds(variant.logsource, event) &&
-         evaluate_detection(variant, event, cache, atom_hits);
+// The fast scanner's evaluator (FlatDetections).
+namespace {
+
+// A string test of one value; `text` is the value's folded text unless the predicate is cased.
+inline bool match_string(const FlatPredicate& p, std::string_view text) noexcept {
+  switch (p.kind) {
+    case CK::kExact:
+      return text == p.literal;
+    case CK::kPrefix:
+      return text.starts_with(p.literal);
+    case CK::kSuffix:
+      return text.ends_with(p.literal);
+    case CK::kContains:
+      return p.literal.empty() ||
+             find_bytes(text.data(), text.size(), p.literal.data(), p.literal.size()) !=
+                 std::string_view::npos;
+    default:
+      return glob_match(text, p.source->glob, true);
+  }
+}
+
+// Does some value of the item's field pass one of the string tests [p, end)? Values outer,
+// predicates inner: the value (and its folded form) is looked up once for all of them.
+bool any_string(const FlatItem& item, const FlatPredicate* p, const FlatPredicate* end,
+                const Event& event) noexcept {
+  return event.any_of(item.field, [&](const Value& v) {
+    if (v.is_null()) return false;
+    for (const FlatPredicate* q = p; q != end; ++q) {
+      if (match_string(*q, q->cased ? v.text : event.folded(v))) return true;
+    }
+    return false;
+  });
+}
+
+// An item's predicates in FlatItem order: atom lookups, string tests, the rest.
+bool flat_any(const FlatItem& item, const FlatPredicate* p, const Event& event,
+              const std::uint8_t* hits) noexcept {
+  const FlatPredicate* const atoms_end = p + item.atoms;
+  const FlatPredicate* const strings_end = atoms_end + item.strings;
+  const FlatPredicate* const end = p + item.count;
+  for (; p != atoms_end; ++p) {
+    if (hits[p->atom] != 0) return true;
+  }
+  if (p != strings_end && any_string(item, p, strings_end, event)) return true;
+  for (p = strings_end; p != end; ++p) {
+    if (match_predicate(*item.source, *p->source, event, hits)) return true;
+  }
+  return false;
+}
+
+bool flat_all(const FlatItem& item, const FlatPredicate* p, const Event& event,
+              const std::uint8_t* hits) noexcept {
+  const FlatPredicate* const atoms_end = p + item.atoms;
+  const FlatPredicate* const strings_end = atoms_end + item.strings;
+  const FlatPredicate* const end = p + item.count;
+  for (; p != atoms_end; ++p) {
+    if (hits[p->atom] == 0) return false;
+  }
+  for (; p != strings_end; ++p) {
+    if (!any_string(item, p, p + 1, event)) return false;
+  }
+  for (; p != end; ++p) {
+    if (!match_predicate(*item.source, *p->source, event, hits)) return false;
+  }
+  return true;
+}
+
+bool flat_item(const FlatItem& item, const FlatPredicate* predicates, const Event& event,
+               const std::uint8_t* hits) noexcept {
+  if (item.source->keyword) return match_item(*item.source, event, hits);
+  const FlatPredicate* first = predicates + item.first;
+  const bool result = item.match_all ? flat_all(item, first, event, hits)
+                                     : flat_any(item, first, event, hits);
+  return result != item.negate;
+}
+
+bool flat_selection(const FlatDetections& flat, std::uint32_t index, const Event& event,
+                    const std::uint8_t* hits) noexcept {
+  const FlatRange& alternatives = flat.selections[index];
+  for (std::uint32_t a = alternatives.first; a != alternatives.first + alternatives.count; ++a) {
+    const FlatRange& items = flat.alternatives[a];
+    bool all = true;
+    for (std::uint32_t i = items.first; i != items.first + items.count; ++i) {
+      if (!flat_item(flat.items[i], flat.predicates.data(), event, hits)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+struct FlatContext {
+  const FlatDetections& flat;
+  const CompiledVariant& variant;
+  std::uint32_t base;
+  const Event& event;
+  std::uint8_t* cache;
+  const std::uint8_t* hits;
+
+  bool selection(std::uint32_t index) const noexcept {
+    std::uint8_t& slot = cache[index];
+    if (slot == 0) slot = flat_selection(flat, base + index, event, hits) ? 2 : 1;
+    return slot == 2;
+  }
+
+  bool node(std::uint32_t index) const noexcept {
+    const CondNode& n = variant.nodes[index];
+    using Kind = sigma::Condition::Kind;
+    switch (n.kind) {
+      case Kind::kAnd:
+        for (std::uint32_t child : n.children) {
+          if (!node(child)) return false;
+        }
+        return true;
+      case Kind::kOr:
+        for (std::uint32_t child : n.children) {
+          if (node(child)) return true;
+        }
+        return false;
+      case Kind::kNot:
+        return !node(n.children[0]);
+      case Kind::kSelection:
+      case Kind::kOneOf:
+        for (std::uint32_t s : n.selections) {
+          if (selection(s)) return true;
+        }
+        return false;
+      case Kind::kAllOf:
+        for (std::uint32_t s : n.selections) {
+          if (!selection(s)) return false;
+        }
+        return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+bool evaluate_flat(const CompiledRules& rules, std::uint32_t v, const event::Event& event,
+                   std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
+  const CompiledVariant& variant = rules.variants[v];
+  std::fill(cache.begin(), cache.begin() + static_cast<std::ptrdiff_t>(variant.selections.size()),
+            std::uint8_t{0});
+  const FlatContext context{rules.flat, variant, rules.flat.selection_base[v], event, cache.data(),
+                            atom_hits};
+  return context.node(variant.root);
 }
 
 }  // namespace detail
@@ -491,8 +637,9 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
         }
         if (state == 1) return;
       }
-      const detail::CompiledVariant& variant = compiled.variants[v];
-      if (detail::evaluate_detection(variant, event, s.cache, hits)) s.found.push_back(variant.rule);
+      if (detail::evaluate_flat(compiled, v, event, s.cache, hits)) {
+        s.found.push_back(compiled.variants[v].rule);
+      }
     };
     for (std::uint32_t v : compiled.always_unfiltered) evaluate(v);
     if (group != kNoGroup) {

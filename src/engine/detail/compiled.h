@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -88,6 +89,49 @@ struct CompiledVariant {
   std::uint32_t root = 0;
 };
 
+// The fast scanner's form of the detections (FlatDetections), built once from the compiled
+// variants after the prefilter has assigned deciding atoms. The reference evaluator never reads
+// it, so the differential test also checks this translation. Flat arrays indexed by offsets
+// instead of nested vectors, and within each AND the cheapest tests first:
+// - an item's predicates: those a prefilter atom decides (a byte lookup) first, then plain
+//   string tests of one value, then the rest (regex, CIDR, numbers, null, exists, fieldrefs);
+// - an alternative's items: by the cost of their predicates, so an item decided by atoms
+//   alone fails a candidate before any substring search runs.
+// Reordering is exact: every test is a pure function of the event.
+struct FlatPredicate {
+  CompiledPredicate::Kind kind = CompiledPredicate::Kind::kExact;
+  bool cased = false;
+  std::uint32_t atom = kNoAtom;   // deciding atom (CompiledPredicate::atom)
+  std::string_view literal;       // kExact/kPrefix/kSuffix/kContains: CompiledPredicate::literal
+  const CompiledPredicate* source = nullptr;
+};
+
+struct FlatItem {
+  event::FieldId field = event::kNoField;
+  bool match_all = false;
+  bool negate = false;
+  // Predicates [first, first + atoms) are decided by atoms, [.., first + strings) are string
+  // tests of one value (exact, prefix, suffix, contains, glob), the rest need match_predicate.
+  std::uint32_t first = 0;
+  std::uint32_t atoms = 0;
+  std::uint32_t strings = 0;
+  std::uint32_t count = 0;
+  const CompiledItem* source = nullptr;  // keyword items are evaluated from it
+};
+
+struct FlatRange {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+};
+
+struct FlatDetections {
+  std::vector<FlatPredicate> predicates;
+  std::vector<FlatItem> items;
+  std::vector<FlatRange> alternatives;  // ranges of items
+  std::vector<FlatRange> selections;    // ranges of alternatives
+  std::vector<std::uint32_t> selection_base;  // variant -> index of its selection 0
+};
+
 struct CompiledRules {
   std::vector<CompiledVariant> variants;
   event::FieldId channel_field = event::kNoField;
@@ -112,16 +156,20 @@ struct CompiledRules {
   static constexpr std::uint32_t kNoCheck = 0xffffffffu;
   std::vector<std::vector<LogsourceCondition>> logsource_checks;
   std::vector<std::uint32_t> variant_check;
+  FlatDetections flat;  // with the prefilter only
 };
+
+// Builds CompiledRules::flat from the variants (deciding atoms assigned).
+void build_flat_detections(CompiledRules& rules);
 
 // True if every condition holds on `event` (a logsource: Channel, EventID, ...).
 bool logsource_holds(const std::vector<LogsourceCondition>& conditions,
                      const event::Event& event) noexcept;
 
-// The detection of one compiled variant on one event, its logsource already checked (see
-// evaluate_variant).
-bool evaluate_detection(const CompiledVariant& variant, const event::Event& event,
-                        std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept;
+// The fast scanner's evaluation of variant `v`'s detection (its logsource already checked),
+// from rules.flat; `atom_hits` as for evaluate_variant, never null.
+bool evaluate_flat(const CompiledRules& rules, std::uint32_t v, const event::Event& event,
+                   std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept;
 
 // Evaluation of one compiled variant on one event; `cache` has one slot per selection
 // (0 unknown, 1 false, 2 true) and is cleared by the caller. `atom_hits` (per atom id: found
