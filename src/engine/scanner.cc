@@ -627,28 +627,34 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
     s.checked.clear();
     // Candidates of the event's group (or of none): only the rest of their logsource is left to
     // check, once per distinct list of conditions.
-    auto evaluate = [&](std::uint32_t v) {
+    auto logsource_holds = [&](std::uint32_t v) {
       const std::uint32_t check = compiled.variant_check[v];
-      if (check != detail::CompiledRules::kNoCheck) {
-        std::uint8_t& state = s.check_state[check];
-        if (state == 0) {
-          state = detail::logsource_holds(compiled.logsource_checks[check], event) ? 2 : 1;
-          s.checked.push_back(check);
-        }
-        if (state == 1) return;
+      if (check == detail::CompiledRules::kNoCheck) return true;
+      std::uint8_t& state = s.check_state[check];
+      if (state == 0) {
+        state = detail::logsource_holds(compiled.logsource_checks[check], event) ? 2 : 1;
+        s.checked.push_back(check);
       }
+      return state == 2;
+    };
+    auto evaluate = [&](std::uint32_t v) {
       if (detail::evaluate_flat(compiled, v, event, s.cache, hits)) {
         s.found.push_back(compiled.variants[v].rule);
       }
     };
-    for (std::uint32_t v : compiled.always_unfiltered) evaluate(v);
+    for (std::uint32_t v : compiled.always_unfiltered) {
+      if (logsource_holds(v)) evaluate(v);
+    }
     if (group != kNoGroup) {
-      for (std::uint32_t v : compiled.group_unfiltered[group]) evaluate(v);
+      for (std::uint32_t v : compiled.group_unfiltered[group]) {
+        if (logsource_holds(v)) evaluate(v);
+      }
     }
     for (std::uint32_t v : s.touched) {
       const auto& groups = compiled.variant_groups[v];
-      if (groups.empty() || (group != kNoGroup && std::find(groups.begin(), groups.end(), group) !=
-                                                       groups.end())) {
+      if ((groups.empty() || (group != kNoGroup && std::find(groups.begin(), groups.end(), group) !=
+                                                        groups.end())) &&
+          logsource_holds(v)) {
         evaluate(v);
       }
     }
