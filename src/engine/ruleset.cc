@@ -305,6 +305,7 @@ void build_flat_detections(CompiledRules& rules) {
         for (const CompiledItem& item : alternative) {
           FlatItem fi;
           fi.field = item.field;
+          fi.keyword = item.keyword;
           fi.match_all = item.match_all;
           fi.negate = item.negate;
           fi.source = &item;

@@ -336,7 +336,7 @@ bool flat_all(const FlatItem& item, const FlatPredicate* p, const Event& event,
 
 bool flat_item(const FlatItem& item, const FlatPredicate* predicates, const Event& event,
                const std::uint8_t* hits) noexcept {
-  if (item.source->keyword) return match_item(*item.source, event, hits);
+  if (item.keyword) return match_item(*item.source, event, hits);
   const FlatPredicate* first = predicates + item.first;
   const bool result = item.match_all ? flat_all(item, first, event, hits)
                                      : flat_any(item, first, event, hits);

@@ -108,6 +108,7 @@ struct FlatPredicate {
 
 struct FlatItem {
   event::FieldId field = event::kNoField;
+  bool keyword = false;
   bool match_all = false;
   bool negate = false;
   // Predicates [first, first + atoms) are decided by atoms, [.., first + strings) are string
@@ -124,6 +125,8 @@ struct FlatRange {
   std::uint32_t count = 0;
 };
 
+// Points into CompiledRules::variants (literals, globs, regexes, keyword items), which must not
+// change once this is built.
 struct FlatDetections {
   std::vector<FlatPredicate> predicates;
   std::vector<FlatItem> items;
