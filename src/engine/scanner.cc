@@ -239,8 +239,11 @@ bool eval_node(const CompiledVariant& variant, std::uint32_t index, const Event&
   return false;
 }
 
-bool logsource_matches(const CompiledVariant& variant, const Event& event) noexcept {
-  for (const auto& lc : variant.logsource) {
+}  // namespace
+
+bool logsource_holds(const std::vector<LogsourceCondition>& conditions,
+                     const event::Event& event) noexcept {
+  for (const auto& lc : conditions) {
     if (lc.values.empty()) {
       if (!event.has(lc.field)) return false;
       continue;
@@ -256,14 +259,163 @@ bool logsource_matches(const CompiledVariant& variant, const Event& event) noexc
   return true;
 }
 
-}  // namespace
-
 bool evaluate_variant(const CompiledVariant& variant, const event::Event& event,
                       std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
-  if (!logsource_matches(variant, event)) return false;
+  if (!logsource_holds(variant.logsource, event)) return false;
   std::fill(cache.begin(), cache.begin() + static_cast<std::ptrdiff_t>(variant.selections.size()),
             std::uint8_t{0});
   return eval_node(variant, variant.root, event, cache, atom_hits);
+}
+
+// The fast scanner's evaluator (FlatDetections).
+namespace {
+
+// A string test of one value; `text` is the value's folded text unless the predicate is cased.
+inline bool match_string(const FlatPredicate& p, std::string_view text) noexcept {
+  switch (p.kind) {
+    case CK::kExact:
+      return text == p.literal;
+    case CK::kPrefix:
+      return text.starts_with(p.literal);
+    case CK::kSuffix:
+      return text.ends_with(p.literal);
+    case CK::kContains:
+      return p.literal.empty() ||
+             find_bytes(text.data(), text.size(), p.literal.data(), p.literal.size()) !=
+                 std::string_view::npos;
+    default:
+      return glob_match(text, p.source->glob, true);
+  }
+}
+
+// Does some value of the item's field pass one of the string tests [p, end)? Values outer,
+// predicates inner: the value (and its folded form) is looked up once for all of them.
+bool any_string(const FlatItem& item, const FlatPredicate* p, const FlatPredicate* end,
+                const Event& event) noexcept {
+  return event.any_of(item.field, [&](const Value& v) {
+    if (v.is_null()) return false;
+    for (const FlatPredicate* q = p; q != end; ++q) {
+      if (match_string(*q, q->cased ? v.text : event.folded(v))) return true;
+    }
+    return false;
+  });
+}
+
+// An item's predicates in FlatItem order: atom lookups, string tests, the rest.
+bool flat_any(const FlatItem& item, const FlatPredicate* p, const Event& event,
+              const std::uint8_t* hits) noexcept {
+  const FlatPredicate* const atoms_end = p + item.atoms;
+  const FlatPredicate* const strings_end = atoms_end + item.strings;
+  const FlatPredicate* const end = p + item.count;
+  for (; p != atoms_end; ++p) {
+    if (hits[p->atom] != 0) return true;
+  }
+  if (p != strings_end && any_string(item, p, strings_end, event)) return true;
+  for (p = strings_end; p != end; ++p) {
+    if (match_predicate(*item.source, *p->source, event, hits)) return true;
+  }
+  return false;
+}
+
+bool flat_all(const FlatItem& item, const FlatPredicate* p, const Event& event,
+              const std::uint8_t* hits) noexcept {
+  const FlatPredicate* const atoms_end = p + item.atoms;
+  const FlatPredicate* const strings_end = atoms_end + item.strings;
+  const FlatPredicate* const end = p + item.count;
+  for (; p != atoms_end; ++p) {
+    if (hits[p->atom] == 0) return false;
+  }
+  for (; p != strings_end; ++p) {
+    if (!any_string(item, p, p + 1, event)) return false;
+  }
+  for (; p != end; ++p) {
+    if (!match_predicate(*item.source, *p->source, event, hits)) return false;
+  }
+  return true;
+}
+
+bool flat_item(const FlatItem& item, const FlatPredicate* predicates, const Event& event,
+               const std::uint8_t* hits) noexcept {
+  if (item.keyword) return match_item(*item.source, event, hits);
+  const FlatPredicate* first = predicates + item.first;
+  const bool result = item.match_all ? flat_all(item, first, event, hits)
+                                     : flat_any(item, first, event, hits);
+  return result != item.negate;
+}
+
+bool flat_selection(const FlatDetections& flat, std::uint32_t index, const Event& event,
+                    const std::uint8_t* hits) noexcept {
+  const FlatRange& alternatives = flat.selections[index];
+  for (std::uint32_t a = alternatives.first; a != alternatives.first + alternatives.count; ++a) {
+    const FlatRange& items = flat.alternatives[a];
+    bool all = true;
+    for (std::uint32_t i = items.first; i != items.first + items.count; ++i) {
+      if (!flat_item(flat.items[i], flat.predicates.data(), event, hits)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+struct FlatContext {
+  const FlatDetections& flat;
+  const CompiledVariant& variant;
+  std::uint32_t base;
+  const Event& event;
+  std::uint8_t* cache;
+  const std::uint8_t* hits;
+
+  bool selection(std::uint32_t index) const noexcept {
+    std::uint8_t& slot = cache[index];
+    if (slot == 0) slot = flat_selection(flat, base + index, event, hits) ? 2 : 1;
+    return slot == 2;
+  }
+
+  bool node(std::uint32_t index) const noexcept {
+    const CondNode& n = variant.nodes[index];
+    using Kind = sigma::Condition::Kind;
+    switch (n.kind) {
+      case Kind::kAnd:
+        for (std::uint32_t child : n.children) {
+          if (!node(child)) return false;
+        }
+        return true;
+      case Kind::kOr:
+        for (std::uint32_t child : n.children) {
+          if (node(child)) return true;
+        }
+        return false;
+      case Kind::kNot:
+        return !node(n.children[0]);
+      case Kind::kSelection:
+      case Kind::kOneOf:
+        for (std::uint32_t s : n.selections) {
+          if (selection(s)) return true;
+        }
+        return false;
+      case Kind::kAllOf:
+        for (std::uint32_t s : n.selections) {
+          if (!selection(s)) return false;
+        }
+        return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+bool evaluate_flat(const CompiledRules& rules, std::uint32_t v, const event::Event& event,
+                   std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept {
+  const CompiledVariant& variant = rules.variants[v];
+  std::fill(cache.begin(), cache.begin() + static_cast<std::ptrdiff_t>(variant.selections.size()),
+            std::uint8_t{0});
+  const FlatContext context{rules.flat, variant, rules.flat.selection_base[v], event, cache.data(),
+                            atom_hits};
+  return context.node(variant.root);
 }
 
 }  // namespace detail
@@ -285,6 +437,10 @@ struct Scanner::Scratch {
 
   std::vector<std::uint8_t> atom_hit;   // per atom: found in this event
   std::vector<std::uint32_t> hit_atoms;  // atoms set in `atom_hit`
+
+  // Per CompiledRules::logsource_checks entry: 0 not checked on this event, 1 fails, 2 holds.
+  std::vector<std::uint8_t> check_state;
+  std::vector<std::uint32_t> checked;  // entries set in `check_state`
 
   void trigger(std::uint32_t atom) noexcept {
     if (atom_hit[atom]) return;
@@ -365,6 +521,7 @@ Scanner::Scanner(std::shared_ptr<const Ruleset> ruleset)
     }
     scratch_->triggered.assign(compiled.variants.size(), 0);
     scratch_->atom_hit.assign(compiled.prefilter->atoms.size(), 0);
+    scratch_->check_state.assign(compiled.logsource_checks.size(), 0);
   }
 }
 
@@ -464,24 +621,48 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       }
     }
   }
-  const std::uint8_t* hits = filtering ? s.atom_hit.data() : nullptr;
-  auto evaluate = [&](std::uint32_t v) {
-    const detail::CompiledVariant& variant = compiled.variants[v];
-    if (detail::evaluate_variant(variant, event, s.cache, hits)) s.found.push_back(variant.rule);
-  };
   if (filtering) {
-    for (std::uint32_t v : compiled.always_unfiltered) evaluate(v);
+    const std::uint8_t* hits = s.atom_hit.data();
+    for (std::uint32_t c : s.checked) s.check_state[c] = 0;
+    s.checked.clear();
+    // Candidates of the event's group (or of none): only the rest of their logsource is left to
+    // check, once per distinct list of conditions.
+    auto logsource_holds = [&](std::uint32_t v) {
+      const std::uint32_t check = compiled.variant_check[v];
+      if (check == detail::CompiledRules::kNoCheck) return true;
+      std::uint8_t& state = s.check_state[check];
+      if (state == 0) {
+        state = detail::logsource_holds(compiled.logsource_checks[check], event) ? 2 : 1;
+        s.checked.push_back(check);
+      }
+      return state == 2;
+    };
+    auto evaluate = [&](std::uint32_t v) {
+      if (detail::evaluate_flat(compiled, v, event, s.cache, hits)) {
+        s.found.push_back(compiled.variants[v].rule);
+      }
+    };
+    for (std::uint32_t v : compiled.always_unfiltered) {
+      if (logsource_holds(v)) evaluate(v);
+    }
     if (group != kNoGroup) {
-      for (std::uint32_t v : compiled.group_unfiltered[group]) evaluate(v);
+      for (std::uint32_t v : compiled.group_unfiltered[group]) {
+        if (logsource_holds(v)) evaluate(v);
+      }
     }
     for (std::uint32_t v : s.touched) {
       const auto& groups = compiled.variant_groups[v];
-      if (groups.empty() || (group != kNoGroup && std::find(groups.begin(), groups.end(), group) !=
-                                                       groups.end())) {
+      if ((groups.empty() || (group != kNoGroup && std::find(groups.begin(), groups.end(), group) !=
+                                                        groups.end())) &&
+          logsource_holds(v)) {
         evaluate(v);
       }
     }
   } else {
+    auto evaluate = [&](std::uint32_t v) {
+      const detail::CompiledVariant& variant = compiled.variants[v];
+      if (detail::evaluate_variant(variant, event, s.cache, nullptr)) s.found.push_back(variant.rule);
+    };
     for (std::uint32_t v : compiled.always) evaluate(v);
     if (channel_key != nullptr) {
       if (auto it = compiled.by_channel.find(*channel_key); it != compiled.by_channel.end()) {

@@ -125,6 +125,27 @@ TEST(SemanticsTest, ValueListIsOr) {
   expect_fires("sel: {Image|endswith: ['\\a.exe', '\\b.exe']}\ncondition: sel", R"({"Image": "C:\\b.exe"})");
 }
 
+TEST(SemanticsTest, ValueListMixingNullAndStringsIsOr) {
+  // One item, tests of different kinds (the fast scanner orders them: string tests first).
+  // The `tool` selection gives the rule a literal to prefilter on, so the fast scanner's
+  // evaluator is the one tested.
+  const char* rule =
+      "sel: {Hash: ['abc', null, '*def*']}\ntool: {Image|endswith: '\\tool.exe'}\n"
+      "condition: sel and tool";
+  expect_fires(rule, R"({"Image": "C:\\tool.exe"})");
+  expect_fires(rule, R"({"Image": "C:\\tool.exe", "Hash": "ABC"})");
+  expect_fires(rule, R"({"Image": "C:\\tool.exe", "Hash": "xdefx"})");
+  expect_silent(rule, R"({"Image": "C:\\tool.exe", "Hash": "abcd"})");
+  expect_silent(rule, R"({"Image": "C:\\other.exe"})");
+}
+
+TEST(SemanticsTest, AllOverListFieldLetsEachValueMatchOnDifferentElements) {
+  const char* rule = "sel: {Data|contains|all: ['evil', 'thing']}\ncondition: sel";
+  expect_fires(rule, R"({"Data": ["evil one", "some thing"]})");
+  expect_fires(rule, R"({"Data": ["good", "evil thing"]})");
+  expect_silent(rule, R"({"Data": ["evil one", "good"]})");
+}
+
 TEST(SemanticsTest, KeywordsMatchAnywhereInAnyValue) {
   expect_fires("keywords: ['event::clear', 'event::drop']\ncondition: keywords", R"({"Data": "mimikatz # event::drop now"})");
   expect_silent("keywords: ['event::clear']\ncondition: keywords", R"({"Data": "nothing"})");

@@ -26,15 +26,18 @@ TEST(TextTest, FindIsCaseInsensitiveWithFoldedNeedle) {
 }
 
 TEST(TextTest, FindBytesAgreesWithStringFindAtEveryLengthAndPosition) {
-  // The SIMD search works on 16-byte blocks and finishes with a scalar tail: every haystack
-  // length up to three blocks, needles of 1 to 20 bytes put at every position, over a
-  // two-letter alphabet so that near misses abound.
+  // The SIMD search works on 16-byte blocks of positions, finishes with a block overlapping
+  // the last one, and handles haystacks with fewer than 16 positions with two loads (a
+  // haystack under 16 bytes byte by byte), with 32-byte blocks (AVX2, when the CPU has it) for
+  // haystacks of 32 positions or more: every haystack length up to 80 bytes, needles of
+  // 1 to 20 bytes put at every position, over a two-letter alphabet so that near misses
+  // abound.
   std::uint32_t seed = 12345;
   auto next = [&seed] {
     seed = seed * 1103515245u + 12345u;
     return (seed >> 16) & 1 ? 'a' : 'b';
   };
-  for (std::size_t n = 0; n <= 48; ++n) {
+  for (std::size_t n = 0; n <= 80; ++n) {
     std::string hay;
     for (std::size_t i = 0; i < n; ++i) hay += next();
     for (std::size_t m = 1; m <= 20; ++m) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -88,6 +89,52 @@ struct CompiledVariant {
   std::uint32_t root = 0;
 };
 
+// The fast scanner's form of the detections (FlatDetections), built once from the compiled
+// variants after the prefilter has assigned deciding atoms. The reference evaluator never reads
+// it, so the differential test also checks this translation. Flat arrays indexed by offsets
+// instead of nested vectors, and within each AND the cheapest tests first:
+// - an item's predicates: those a prefilter atom decides (a byte lookup) first, then plain
+//   string tests of one value, then the rest (regex, CIDR, numbers, null, exists, fieldrefs);
+// - an alternative's items: by the cost of their predicates, so an item decided by atoms
+//   alone fails a candidate before any substring search runs.
+// Reordering is exact: every test is a pure function of the event.
+struct FlatPredicate {
+  CompiledPredicate::Kind kind = CompiledPredicate::Kind::kExact;
+  bool cased = false;
+  std::uint32_t atom = kNoAtom;   // deciding atom (CompiledPredicate::atom)
+  std::string_view literal;       // kExact/kPrefix/kSuffix/kContains: CompiledPredicate::literal
+  const CompiledPredicate* source = nullptr;
+};
+
+struct FlatItem {
+  event::FieldId field = event::kNoField;
+  bool keyword = false;
+  bool match_all = false;
+  bool negate = false;
+  // Predicates [first, first + atoms) are decided by atoms, [.., first + strings) are string
+  // tests of one value (exact, prefix, suffix, contains, glob), the rest need match_predicate.
+  std::uint32_t first = 0;
+  std::uint32_t atoms = 0;
+  std::uint32_t strings = 0;
+  std::uint32_t count = 0;
+  const CompiledItem* source = nullptr;  // keyword items are evaluated from it
+};
+
+struct FlatRange {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+};
+
+// Points into CompiledRules::variants (literals, globs, regexes, keyword items), which must not
+// change once this is built.
+struct FlatDetections {
+  std::vector<FlatPredicate> predicates;
+  std::vector<FlatItem> items;
+  std::vector<FlatRange> alternatives;  // ranges of items
+  std::vector<FlatRange> selections;    // ranges of alternatives
+  std::vector<std::uint32_t> selection_base;  // variant -> index of its selection 0
+};
+
 struct CompiledRules {
   std::vector<CompiledVariant> variants;
   event::FieldId channel_field = event::kNoField;
@@ -103,7 +150,29 @@ struct CompiledRules {
   std::vector<std::vector<std::uint32_t>> group_unfiltered;      // group -> variants
   std::vector<std::uint32_t> always_unfiltered;
   std::vector<std::vector<std::uint32_t>> variant_groups;  // variant -> groups; empty = any
+  // What is left of a variant's logsource once the prefilter's dispatch has placed the event in
+  // one of its channel groups: the conditions other than the Channel one the groups stand for
+  // (all of them for a variant of no group). Distinct lists are interned, so an event checks
+  // each at most once (the bench's Sysmon events meet ~10 variants per EventID list, most of
+  // which fail on EventID: 54k of 107k evaluations on 20k events before). variant_check[v]:
+  // index into logsource_checks, or kNoCheck when nothing is left.
+  static constexpr std::uint32_t kNoCheck = 0xffffffffu;
+  std::vector<std::vector<LogsourceCondition>> logsource_checks;
+  std::vector<std::uint32_t> variant_check;
+  FlatDetections flat;  // with the prefilter only
 };
+
+// Builds CompiledRules::flat from the variants (deciding atoms assigned).
+void build_flat_detections(CompiledRules& rules);
+
+// True if every condition holds on `event` (a logsource: Channel, EventID, ...).
+bool logsource_holds(const std::vector<LogsourceCondition>& conditions,
+                     const event::Event& event) noexcept;
+
+// The fast scanner's evaluation of variant `v`'s detection (its logsource already checked),
+// from rules.flat; `atom_hits` as for evaluate_variant, never null.
+bool evaluate_flat(const CompiledRules& rules, std::uint32_t v, const event::Event& event,
+                   std::vector<std::uint8_t>& cache, const std::uint8_t* atom_hits) noexcept;
 
 // Evaluation of one compiled variant on one event; `cache` has one slot per selection
 // (0 unknown, 1 false, 2 true) and is cleared by the caller. `atom_hits` (per atom id: found
