@@ -1,6 +1,7 @@
 #include "engine/detail/prefilter.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -33,6 +34,29 @@ std::vector<Atom> AtomTable::release() {
   ids_.clear();
   return std::move(atoms_);
 }
+
+void ExactAtoms::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 8 : old.size() * 2, Slot{});
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.atom == kNoAtom) continue;
+    std::size_t i = slot.hash & mask;
+    while (slots_[i].atom != kNoAtom) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+void ExactAtoms::add(std::string_view folded, std::uint32_t atom) {
+  if ((count_ + 1) * 2 > slots_.size()) grow();
+  const std::uint64_t h = hash(folded);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = h & mask;
+  while (slots_[i].atom != kNoAtom) i = (i + 1) & mask;
+  slots_[i] = Slot{h, folded, atom};
+  ++count_;
+}
+
 
 namespace {
 
@@ -568,7 +592,7 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(
     FieldMatcher& m = pf.matchers[static_cast<std::size_t>(index)];
     switch (atom.kind) {
       case AtomKind::kExact:
-        m.exact.emplace(atom.literal, id);
+        m.exact.add(atom.literal, id);
         break;
       case AtomKind::kNonAscii:
         m.non_ascii.push_back(id);
@@ -618,7 +642,9 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(
       bool suffix = std::any_of(pattern.atoms.begin(), pattern.atoms.end(), [&pf](std::uint32_t a) {
         return pf.atoms[a].kind == AtomKind::kSuffix;
       });
-      flags.push_back(suffix ? 0u : unsigned{HS_FLAG_SINGLEMATCH});
+      // Caseless (ASCII letters only, like our folding: checked for every byte value) so
+      // that raw values are scanned: no value is folded for the prefilter.
+      flags.push_back(HS_FLAG_CASELESS | (suffix ? 0u : unsigned{HS_FLAG_SINGLEMATCH}));
     }
     auto db = compile_literals(literals, ids, flags, HS_MODE_BLOCK);
     if (!db) {
