@@ -638,13 +638,12 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(
       const auto& pattern = m.patterns[p];
       literals.push_back(pf.atoms[pattern.atoms.front()].literal);
       ids.push_back(static_cast<unsigned>(p));
-      // A suffix needs the occurrence that ends the value, not only the first one.
-      bool suffix = std::any_of(pattern.atoms.begin(), pattern.atoms.end(), [&pf](std::uint32_t a) {
-        return pf.atoms[a].kind == AtomKind::kSuffix;
-      });
       // Caseless (ASCII letters only, like our folding: checked for every byte value) so
-      // that raw values are scanned: no value is folded for the prefilter.
-      flags.push_back(HS_FLAG_CASELESS | (suffix ? 0u : unsigned{HS_FLAG_SINGLEMATCH}));
+      // that raw values are scanned: no value is folded for the prefilter. Every occurrence
+      // is reported (a suffix needs the one that ends the value): HS_FLAG_SINGLEMATCH on the
+      // other patterns made the field scans 3% costlier (53.1M against 51.5M instructions
+      // over the 20k bench events' field values), for 10% fewer callbacks.
+      flags.push_back(HS_FLAG_CASELESS);
     }
     auto db = compile_literals(literals, ids, flags, HS_MODE_BLOCK);
     if (!db) {
@@ -671,8 +670,10 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(
     for (std::uint32_t id : ids) literals.push_back(pf.atoms[id].literal);
     std::vector<unsigned> keyword_ids(ids.begin(), ids.end());
     // Caseless (ASCII, like our folding) so that the values need no folding for the scan:
-    // most events never have their keyword list folded.
-    std::vector<unsigned> flags(ids.size(), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS);
+    // most events never have their keyword list folded. No HS_FLAG_SINGLEMATCH, as in the
+    // field databases: a repeated keyword costs a callback that returns at once, cheaper
+    // than vectorscan's bookkeeping of reported patterns.
+    std::vector<unsigned> flags(ids.size(), HS_FLAG_CASELESS);
     auto db = compile_literals(literals, keyword_ids, flags, HS_MODE_BLOCK);
     if (!db) {
       status = fail(db.error());
