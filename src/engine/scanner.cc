@@ -571,33 +571,42 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
     for (std::uint32_t a : s.hit_atoms) s.atom_hit[a] = 0;
     s.hit_atoms.clear();
     const detail::Prefilter& pf = *s.prefilter;
-    event.for_each([&s, &pf, &event](event::FieldId id, const event::Value& v) {
+    // Raw values, matched case-insensitively (ASCII letters, as folding): the prefilter folds
+    // no value, only the evaluation of a candidate does (Event::folded, on first use).
+    event.for_each([&s, &pf](event::FieldId id, const event::Value& v) {
       if (id >= pf.field_matcher.size() || pf.field_matcher[id] < 0 || v.is_null()) return;
-      const std::string_view folded = event.folded(v);
+      const std::string_view text = v.text;
       const detail::FieldMatcher& m = pf.matchers[static_cast<std::size_t>(pf.field_matcher[id])];
       if (!m.exact.empty()) {
-        if (auto it = m.exact.find(folded); it != m.exact.end()) s.trigger(it->second);
+        if (std::uint32_t atom = m.exact.find(text); atom != detail::kNoAtom) s.trigger(atom);
       }
-      if (!m.non_ascii.empty() && has_non_ascii(folded)) {
+      if (!m.non_ascii.empty() && has_non_ascii(text)) {
         for (std::uint32_t atom : m.non_ascii) s.trigger(atom);
       }
       for (std::uint32_t atom : m.direct_atoms) {
         const detail::Atom& a = pf.atoms[atom];
+        const std::size_t n = a.literal.size();
         bool found = false;
-        switch (a.kind) {
-          case detail::AtomKind::kPrefix: found = folded.starts_with(a.literal); break;
-          case detail::AtomKind::kSuffix: found = folded.ends_with(a.literal); break;
-          default:
-            found = detail::find_bytes(folded.data(), folded.size(), a.literal.data(),
-                                       a.literal.size()) != std::string_view::npos;
-            break;
+        if (n <= text.size()) {
+          switch (a.kind) {
+            case detail::AtomKind::kPrefix:
+              found = detail::equals_folded(text.substr(0, n), a.literal);
+              break;
+            case detail::AtomKind::kSuffix:
+              found = detail::equals_folded(text.substr(text.size() - n), a.literal);
+              break;
+            default:
+              found = detail::find_bytes_folded(text.data(), text.size(), a.literal.data(), n) !=
+                      std::string_view::npos;
+              break;
+          }
         }
         if (found) s.trigger(atom);
       }
-      if (m.database && !folded.empty()) {
+      if (m.database && !text.empty()) {
         s.matcher = &m;
-        s.value_length = folded.size();
-        hs_scan(m.database.get(), folded.data(), static_cast<unsigned>(folded.size()), 0,
+        s.value_length = text.size();
+        hs_scan(m.database.get(), text.data(), static_cast<unsigned>(text.size()), 0,
                 s.hs.get(), on_field_atom, &s);
       }
     });

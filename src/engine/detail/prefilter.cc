@@ -1,6 +1,7 @@
 #include "engine/detail/prefilter.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -33,6 +34,29 @@ std::vector<Atom> AtomTable::release() {
   ids_.clear();
   return std::move(atoms_);
 }
+
+void ExactAtoms::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 8 : old.size() * 2, Slot{});
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.atom == kNoAtom) continue;
+    std::size_t i = slot.hash & mask;
+    while (slots_[i].atom != kNoAtom) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+void ExactAtoms::add(std::string_view folded, std::uint32_t atom) {
+  if ((count_ + 1) * 2 > slots_.size()) grow();
+  const std::uint64_t h = hash(folded);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = h & mask;
+  while (slots_[i].atom != kNoAtom) i = (i + 1) & mask;
+  slots_[i] = Slot{h, folded, atom};
+  ++count_;
+}
+
 
 namespace {
 
@@ -568,7 +592,7 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(
     FieldMatcher& m = pf.matchers[static_cast<std::size_t>(index)];
     switch (atom.kind) {
       case AtomKind::kExact:
-        m.exact.emplace(atom.literal, id);
+        m.exact.add(atom.literal, id);
         break;
       case AtomKind::kNonAscii:
         m.non_ascii.push_back(id);
@@ -614,11 +638,12 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(
       const auto& pattern = m.patterns[p];
       literals.push_back(pf.atoms[pattern.atoms.front()].literal);
       ids.push_back(static_cast<unsigned>(p));
-      // A suffix needs the occurrence that ends the value, not only the first one.
-      bool suffix = std::any_of(pattern.atoms.begin(), pattern.atoms.end(), [&pf](std::uint32_t a) {
-        return pf.atoms[a].kind == AtomKind::kSuffix;
-      });
-      flags.push_back(suffix ? 0u : unsigned{HS_FLAG_SINGLEMATCH});
+      // Caseless (ASCII letters only, like our folding: checked for every byte value) so
+      // that raw values are scanned: no value is folded for the prefilter. Every occurrence
+      // is reported (a suffix needs the one that ends the value): HS_FLAG_SINGLEMATCH on the
+      // other patterns made the field scans 3% costlier (53.1M against 51.5M instructions
+      // over the 20k bench events' field values), for 10% fewer callbacks.
+      flags.push_back(HS_FLAG_CASELESS);
     }
     auto db = compile_literals(literals, ids, flags, HS_MODE_BLOCK);
     if (!db) {
@@ -645,8 +670,10 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(
     for (std::uint32_t id : ids) literals.push_back(pf.atoms[id].literal);
     std::vector<unsigned> keyword_ids(ids.begin(), ids.end());
     // Caseless (ASCII, like our folding) so that the values need no folding for the scan:
-    // most events never have their keyword list folded.
-    std::vector<unsigned> flags(ids.size(), HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS);
+    // most events never have their keyword list folded. No HS_FLAG_SINGLEMATCH, as in the
+    // field databases: a repeated keyword costs a callback that returns at once, cheaper
+    // than vectorscan's bookkeeping of reported patterns.
+    std::vector<unsigned> flags(ids.size(), HS_FLAG_CASELESS);
     auto db = compile_literals(literals, keyword_ids, flags, HS_MODE_BLOCK);
     if (!db) {
       status = fail(db.error());

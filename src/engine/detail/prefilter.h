@@ -17,10 +17,13 @@
 // (or with no trigger set) are evaluated in full. The prefilter may let through variants that
 // do not match; it never drops one that does: the full evaluation decides.
 //
-// Atoms are folded (ASCII lower case) and matched against Value::folded, so one atom serves
-// case-insensitive and `cased` predicates alike (folding keeps an occurrence an occurrence).
+// Atoms are folded (ASCII lower case) and looked for case-insensitively (ASCII letters only,
+// like folding) in the raw values, so one atom serves case-insensitive and `cased` predicates
+// alike (folding keeps an occurrence an occurrence) and the prefilter folds no value: a value
+// is only folded when a candidate's evaluation compares it (Event::folded).
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +34,7 @@
 #include <hs/hs.h>
 
 #include "base/result.h"
+#include "engine/detail/text.h"
 #include "event/field_table.h"
 
 namespace rasid::engine::detail {
@@ -115,6 +119,70 @@ struct HsScratchDeleter {
 using HsDatabase = std::unique_ptr<hs_database_t, HsDatabaseDeleter>;
 using HsScratch = std::unique_ptr<hs_scratch_t, HsScratchDeleter>;
 
+// Whole-value atoms of one field, looked up with the raw value: hashed and compared with ASCII
+// letters folded on the fly, so a value needs no folded copy. Open addressing (linear
+// probing); the hash reads at most 24 bytes of the value (first, middle and last eight) and
+// its length: a lookup costs the same for a 2 KB script block as for "4688".
+class ExactAtoms {
+ public:
+  // Build time: `folded` (a view that must outlive the table) is the literal of `atom`; one
+  // atom per literal.
+  void add(std::string_view folded, std::uint32_t atom);
+  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  // The atom whose literal is fold_copy(raw), or kNoAtom. Inline: once per value of a field
+  // with whole-value atoms.
+  [[nodiscard]] std::uint32_t find(std::string_view raw) const noexcept {
+    if (count_ == 0) return kNoAtom;
+    const std::uint64_t h = hash(raw);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots_[i];
+      if (slot.atom == kNoAtom) return kNoAtom;
+      if (slot.hash == h && equals_folded(raw, slot.literal)) return slot.atom;
+    }
+  }
+  // Equal for texts equal after folding (computed from the raw text).
+  [[nodiscard]] static std::uint64_t hash(std::string_view text) noexcept {
+    // Every byte or-ed with 0x20 rather than folded: equal for texts equal after folding (an
+    // upper-case letter differs from its folded form in that bit only) and cheaper; the few
+    // texts it also makes equal ('@' and '`', 0xC3 and 0xE3) are told apart by the comparison.
+    constexpr std::uint64_t kCase = 0x2020202020202020ull;
+    const std::size_t n = text.size();
+    const char* p = text.data();
+    std::uint64_t a = 0, b = 0, c = 0;
+    if (n >= 8) {
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + n / 2 - 4, 8);  // the middle eight bytes (n / 2 >= 4)
+      std::memcpy(&c, p + n - 8, 8);
+    } else if (n >= 4) {
+      std::uint32_t x, y;
+      std::memcpy(&x, p, 4);
+      std::memcpy(&y, p + n - 4, 4);
+      a = x;
+      c = y;
+    } else if (n > 0) {
+      a = static_cast<unsigned char>(p[0]) |
+          (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
+          (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16);
+    }
+    std::uint64_t h = ((a | kCase) * 0x9E3779B97F4A7C15ull) ^ ((b | kCase) * 0xC2B2AE3D27D4EB4Full) ^
+                      ((c | kCase) * 0x165667B19E3779F9ull) ^ n;
+    h ^= h >> 29;
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 32);
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view literal;
+    std::uint32_t atom = kNoAtom;  // kNoAtom: empty slot
+  };
+  void grow();
+  std::vector<Slot> slots_;  // size a power of two, at most half full
+  std::size_t count_ = 0;
+};
+
 // The atoms of one field.
 struct FieldMatcher {
   // Atoms of kind anywhere/prefix/suffix, one pattern per distinct literal (block mode);
@@ -127,7 +195,7 @@ struct FieldMatcher {
   };
   std::vector<Pattern> patterns;
   // Folded whole value -> kExact atom (views into Prefilter::atoms).
-  std::unordered_map<std::string_view, std::uint32_t> exact;
+  ExactAtoms exact;
   std::vector<std::uint32_t> non_ascii;  // kNonAscii atoms
   // Anywhere/prefix/suffix atoms compared directly, without a database: those shorter than 3
   // bytes (short literals slow every scan of a database), and all of them in a field with

@@ -152,6 +152,98 @@ std::size_t find_bytes(const char* h, std::size_t n, const char* k, std::size_t 
   return std::string_view::npos;
 }
 
+namespace {
+
+std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Is fold(a[0, n)) == folded[0, n)? Eight bytes at a time.
+bool same_folded_words(const char* a, const char* folded, std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    if (fold_word(load8(a + i)) != load8(folded + i)) return false;
+  }
+  if (i < n && n >= 8) return fold_word(load8(a + n - 8)) == load8(folded + n - 8);
+  for (; i < n; ++i) {
+    if (fold(a[i]) != folded[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool equals_folded(std::string_view raw, std::string_view folded) noexcept {
+  return raw.size() == folded.size() && same_folded_words(raw.data(), folded.data(), raw.size());
+}
+
+std::size_t find_bytes_folded(const char* h, std::size_t n, const char* k, std::size_t m) noexcept {
+  if (m > n) return std::string_view::npos;
+  // A folded letter (bit 0x20 set) equals a raw byte b exactly when b | 0x20 does: only its
+  // upper-case form differs from it in that bit alone. Other bytes compare as they are.
+  auto is_letter = [](char c) { return c >= 'a' && c <= 'z'; };
+  const char first = k[0], last = k[m - 1];
+  const char first_case = is_letter(first) ? 0x20 : 0;
+  const char last_case = is_letter(last) ? 0x20 : 0;
+#if defined(__SSE2__)
+  const __m128i vfirst = _mm_set1_epi8(first);
+  const __m128i vlast = _mm_set1_epi8(last);
+  const __m128i vfirst_case = _mm_set1_epi8(first_case);
+  const __m128i vlast_case = _mm_set1_epi8(last_case);
+  // Candidate positions p..p+15 of the block at `p`: the needle's first and last bytes match.
+  auto candidates = [&](const char* p) {
+    const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), vfirst_case);
+    const __m128i b =
+        _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + m - 1)), vlast_case);
+    return static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, vfirst), _mm_cmpeq_epi8(b, vlast))));
+  };
+  auto confirm = [&](const char* p, unsigned mask) -> std::size_t {
+    while (mask != 0) {
+      const auto bit = static_cast<unsigned>(__builtin_ctz(mask));
+      if (m <= 2 || same_folded_words(p + bit + 1, k + 1, m - 2)) return bit;
+      mask &= mask - 1;
+    }
+    return 16;
+  };
+  const std::size_t positions = n - m + 1;
+  if (positions < 16) {
+    // Fewer positions than one block (most log values): one block over a zero-padded copy,
+    // positions past the last one masked off, instead of a byte-by-byte loop.
+    if (n <= 48) {
+      alignas(16) char padded[64] = {};
+      std::memcpy(padded, h, n);
+      const std::size_t at = confirm(padded, candidates(padded) & ((1u << positions) - 1));
+      return at == 16 ? std::string_view::npos : at;
+    }
+  } else {
+    // Blocks at 0, 16, ...; the last one overlaps its predecessor, which saw the positions it
+    // shares. The block at i reads h[i, i + 16) and h[i + m - 1, i + m + 15): inside.
+    const std::size_t last_block = positions - 16;
+    for (std::size_t i = 0;; i += 16) {
+      unsigned mask;
+      if (i >= last_block) {
+        mask = candidates(h + last_block) & ~((1u << (i - last_block)) - 1);
+        i = last_block;
+      } else {
+        mask = candidates(h + i);
+      }
+      if (std::size_t at = confirm(h + i, mask); at != 16) return i + at;
+      if (i == last_block) return std::string_view::npos;
+    }
+  }
+#endif
+  for (std::size_t i = 0; i + m <= n; ++i) {
+    if ((h[i] | first_case) == first && (h[i + m - 1] | last_case) == last &&
+        (m <= 2 || same_folded_words(h + i + 1, k + 1, m - 2))) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 bool equals(std::string_view hay, std::string_view needle, bool cased) noexcept {
   if (hay.size() != needle.size()) return false;
   if (cased) return hay == needle;

@@ -7,6 +7,7 @@
 // (emoji, NBSP and U+2000..U+200D in the corpus must match themselves only).
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,28 @@ std::size_t find_bytes(const char* h, std::size_t n, const char* k, std::size_t 
 // Position of the first occurrence of `needle` in `hay` at or after `from`, or npos.
 std::size_t find(std::string_view hay, std::string_view needle, std::size_t from,
                  bool cased) noexcept;
+
+// Raw text against a folded literal, without a folded copy of the text (the prefilter looks
+// at raw values: most are never folded). ASCII letters compare case-insensitively, every other
+// byte exactly, as after fold_copy.
+//
+// The 8 bytes of `w` with ASCII letters lower-cased (bytes >= 0x80 untouched).
+inline std::uint64_t fold_word(std::uint64_t w) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  const std::uint64_t low7 = w & (0x7f * kOnes);
+  // Per byte (no carry crosses a byte: each sum stays below 0x100): high bit set when the
+  // byte's low 7 bits are >= 'A', resp. > 'Z'; upper case = the first, not the second, and
+  // no high bit in the byte itself.
+  const std::uint64_t ge_a = low7 + (0x80 - 'A') * kOnes;
+  const std::uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * kOnes;
+  const std::uint64_t upper = (ge_a & ~gt_z) & ~w & (0x80 * kOnes);
+  return w | (upper >> 2);  // 0x80 >> 2 = 0x20
+}
+// Is fold_copy(raw) == folded?
+bool equals_folded(std::string_view raw, std::string_view folded) noexcept;
+// Position of the first occurrence of the `m` folded bytes at `k` in the `n` raw bytes at `h`
+// (ASCII letters compared case-insensitively), or npos. `m` >= 1. SSE2 like find_bytes.
+std::size_t find_bytes_folded(const char* h, std::size_t n, const char* k, std::size_t m) noexcept;
 
 // A glob after escapes are resolved: literal pieces (folded when !cased), stars and
 // single-character wildcards. `?` stands for one UTF-8 encoded character.
