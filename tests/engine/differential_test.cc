@@ -122,10 +122,10 @@ std::string sample_text(const sigma::Glob& glob) {
 
 // One event per (rule, selection): the mapping's conditions of the rule's first variant, plus
 // every field of the selection's first alternative set to its first string value.
-TEST_F(DifferentialTest, EventsBuiltFromRulesGiveIdenticalMatches) {
+std::vector<nlohmann::json> events_built_from(const std::vector<sigma::Rule>& rules) {
   mapping::Mapping mapping = mapping::Mapping::builtin();
-  std::string lines;
-  for (const auto& rule : rules_) {
+  std::vector<nlohmann::json> events;
+  for (const auto& rule : rules) {
     if (rule.kind != sigma::RuleKind::kDetection) continue;
     auto variants = mapping.resolve({rule.logsource.product, rule.logsource.category, rule.logsource.service});
     if (!variants) continue;
@@ -146,16 +146,52 @@ TEST_F(DifferentialTest, EventsBuiltFromRulesGiveIdenticalMatches) {
             }
           }
         }
-        lines += event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        events.push_back(std::move(event));
       }
     }
   }
+  return events;
+}
+
+std::string json_lines(const std::vector<nlohmann::json>& events) {
+  std::string lines;
+  for (const auto& event : events) {
+    lines += event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  return lines;
+}
+
+TEST_F(DifferentialTest, EventsBuiltFromRulesGiveIdenticalMatches) {
   Tally tally;
-  compare_records(input::RecordReader::from_string(lines, "rule-built events"), tally);
+  compare_records(input::RecordReader::from_string(json_lines(events_built_from(rules_)),
+                                                   "rule-built events"),
+                  tally);
   std::printf("rule-built events: %zu events, %zu rule matches, %zu differences\n", tally.events,
               tally.matches, tally.differences);
   EXPECT_GT(tally.events, 3000u);
   EXPECT_GT(tally.matches, 1000u);  // most events match their rule: the shortcuts are exercised
+  EXPECT_EQ(tally.differences, 0u);
+}
+
+// The channel dispatch follows one Channel value; an event can hold several (a JSON array).
+// The same rule-built events with their channel behind another one, or behind a null.
+TEST_F(DifferentialTest, EventsWithSeveralChannelValuesGiveIdenticalMatches) {
+  std::vector<nlohmann::json> events;
+  for (auto& event : events_built_from(rules_)) {
+    if (!event.contains("Channel")) continue;
+    nlohmann::json behind_other = event;
+    behind_other["Channel"] = nlohmann::json::array({"Some-Other/Channel", event["Channel"]});
+    nlohmann::json behind_null = event;
+    behind_null["Channel"] = nlohmann::json::array({nullptr, event["Channel"]});
+    events.push_back(std::move(behind_other));
+    events.push_back(std::move(behind_null));
+  }
+  Tally tally;
+  compare_records(input::RecordReader::from_string(json_lines(events), "several channels"), tally);
+  std::printf("several channels: %zu events, %zu rule matches, %zu differences\n", tally.events,
+              tally.matches, tally.differences);
+  EXPECT_GT(tally.events, 3000u);
+  EXPECT_GT(tally.matches, 1000u);
   EXPECT_EQ(tally.differences, 0u);
 }
 
