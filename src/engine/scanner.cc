@@ -426,7 +426,7 @@ struct Scanner::Scratch {
   std::vector<RuleIndex> found;
   // Prefilter state.
   detail::HsScratch hs;
-  std::string joined;  // every value of the event, for the keyword database
+  std::vector<char> joined;  // every value of the event, for the keyword database
   std::vector<std::uint8_t> triggered;      // per variant
   std::vector<std::uint32_t> touched;       // variants set in `triggered`
   const detail::Prefilter* prefilter = nullptr;
@@ -627,13 +627,21 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       // scan of the ~20 short values of an event (per-buffer cost). A keyword found across a
       // separator would only make a candidate.
       const hs_database_t* database = pf.keyword_databases[static_cast<std::size_t>(keyword_db)].get();
-      s.joined.clear();
-      for (std::string_view k : event.keywords()) {  // raw: the database is caseless
-        s.joined.append(k);
-        s.joined.push_back('\0');
+      // Raw values (the database is caseless), copied with memcpy into a buffer that only ever
+      // grows (its size is its high-water mark, so it is not cleared or zero-filled per event):
+      // std::string appends cost ~1k instructions per bench event, this about half.
+      const auto keywords = event.keywords();
+      std::size_t total = 0;
+      for (std::string_view k : keywords) total += k.size() + 1;
+      if (s.joined.size() < total) s.joined.resize(total);
+      char* out = s.joined.data();
+      for (std::string_view k : keywords) {
+        if (!k.empty()) std::memcpy(out, k.data(), k.size());
+        out[k.size()] = '\0';
+        out += k.size() + 1;
       }
-      if (!s.joined.empty()) {
-        hs_scan(database, s.joined.data(), static_cast<unsigned>(s.joined.size()), 0, s.hs.get(),
+      if (total > 0) {
+        hs_scan(database, s.joined.data(), static_cast<unsigned>(total), 0, s.hs.get(),
                 on_keyword_atom, &s);
       }
     }
