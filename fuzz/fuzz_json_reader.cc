@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "event/event.h"
 #include "event/field_table.h"
@@ -41,18 +43,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static rasid::input::JsonDecoder decoder;
   static rasid::event::Event event;
 
-  auto reader = rasid::input::RecordReader::from_string(
-      std::string(reinterpret_cast<const char*>(data), size), "fuzz");
-  rasid::input::RecordBatch batch;
-  // Bounded: a corrupt gzip stream ends in an error, and each batch consumes input.
-  for (int i = 0; i < 1 << 20; ++i) {
-    auto more = reader->next_batch(batch, kBatchBytes);
-    if (!more || !*more) break;
-    for (const auto& record : batch.records) {
-      event.reset(*table);
-      (void)decoder.decode(record.text, event);
-      (void)decoder.decode_full(record.text);
+  // Read twice: framed by the reader, and deferred (the hunt's way: raw blocks of lines into a
+  // reused batch, split by complete_batch). Both must give the same records and lines.
+  std::vector<std::pair<std::string, std::uint64_t>> framed;
+  std::vector<std::pair<std::string, std::uint64_t>> deferred;
+  for (bool defer : {false, true}) {
+    auto reader = rasid::input::RecordReader::from_string(
+        std::string(reinterpret_cast<const char*>(data), size), "fuzz");
+    if (defer) reader->defer_decoding();
+    rasid::input::RecordBatch batch;  // reused, as the hunt reuses its batches
+    auto& out = defer ? deferred : framed;
+    // Bounded: a corrupt gzip stream ends in an error, and each batch consumes input.
+    for (int i = 0; i < 1 << 20; ++i) {
+      auto more = reader->next_batch(batch, kBatchBytes);
+      if (!more || !*more) break;
+      rasid::input::complete_batch(batch);
+      for (const auto& record : batch.records) {
+        out.emplace_back(std::string(record.text), record.line);
+        if (defer) continue;  // decoded once
+        event.reset(*table);
+        (void)decoder.decode(record.text, event);
+        (void)decoder.decode_full(record.text);
+      }
     }
   }
+  if (framed != deferred) __builtin_trap();
   return 0;
 }
