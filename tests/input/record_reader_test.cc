@@ -352,7 +352,7 @@ TEST(RecordReaderTest, CountNewlinesMatchesAByteCount) {
   std::string text;
   std::uint32_t x = 12345;
   // Sizes around every loop's limits: 128-byte rounds with AVX2 (255 of them: 32,640 bytes),
-  // 64-byte rounds (255: 16,320 bytes), 16-byte blocks (255: 4,080 bytes), single bytes.
+  // 64-byte rounds (255: 16,320 bytes), single bytes.
   for (std::size_t size : {0u, 1u, 15u, 16u, 17u, 63u, 64u, 65u, 79u, 80u, 127u, 128u, 129u,
                            255u, 256u, 4079u, 4080u, 4081u, 8160u, 16319u, 16320u, 16321u,
                            16320u + 4080u + 15u, 32639u, 32640u, 32641u, 32640u + 127u,
