@@ -90,7 +90,6 @@ std::span<const std::string_view> Event::folded_keywords() const {
   return folded_keywords_;
 }
 
-std::string_view Event::fold(std::string_view s) { return fold_copy(s); }
 
 namespace {
 #if defined(__SSE2__)

@@ -92,9 +92,6 @@ class Event {
 
   // Copies `s` into the event's arena; the view lives until reset().
   std::string_view own(std::string_view s);
-  // `s` with ASCII letters lower-cased: `s` itself when it has no upper-case letter, else a
-  // folded copy in the arena.
-  std::string_view fold(std::string_view s);
 
   [[nodiscard]] const FieldTable* table() const noexcept { return table_; }
   // True if the record had field `id` (even with a null value).

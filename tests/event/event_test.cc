@@ -114,7 +114,8 @@ TEST(EventTest, FoldMatchesBytewiseFoldingForEveryByteAndLength) {
         for (char& c : expected) {
           if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         }
-        ASSERT_EQ(event.fold(text), expected) << "length " << length << " byte " << b << " at " << pos;
+        const Value value{ValueKind::kString, text};
+        ASSERT_EQ(event.folded(value), expected) << "length " << length << " byte " << b << " at " << pos;
       }
     }
     event.reset(table);
