@@ -137,7 +137,9 @@ Result<int> hunt_case(const fs::path& rule_file, const std::string& id, const fs
         return fail(ErrorCode::kParse, fmt::format("line {}: {}", record.line, status.error().message));
       }
       matches.clear();
-      scanner.scan(event, matches);
+      if (scanner.scan(event, matches) != engine::Scanner::Outcome::kDone) {  // complete: never
+        return fail(ErrorCode::kInternal, fmt::format("line {}: scan asked for a complete decoding", record.line));
+      }
       fired += static_cast<int>(matches.size());
     }
   }
