@@ -446,10 +446,6 @@ int run_hunt_command(const HuntArgs& args) {
     fmt::print(stderr, "  inputs   {} files, {} events, {}, {:.2f} s ({:.0f} events/s, {}/s)\n",
                stats.inputs, stats.events, human_bytes(static_cast<double>(stats.bytes)), hunt_seconds,
                rate, human_bytes(hunt_seconds > 0 ? static_cast<double>(stats.bytes) / hunt_seconds : 0));
-    if (stats.redecoded > 0) {
-      fmt::print(stderr, "  decoding {} events decoded twice (a keyword rule or several Channel values needed every value)\n",
-                 stats.redecoded);
-    }
     if (stats.malformed > 0 || stats.out_of_range > 0 || stats.input_errors > 0) {
       fmt::print(stderr, "  skipped  {} malformed records, {} events outside --from/--to, {} unreadable inputs\n",
                  stats.malformed, stats.out_of_range, stats.input_errors);

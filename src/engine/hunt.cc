@@ -24,7 +24,7 @@ struct Work {
 struct Done {
   std::vector<Hit> hits;
   std::vector<InputIssue> issues;
-  std::uint64_t events = 0, malformed = 0, out_of_range = 0, bytes = 0, redecoded = 0;
+  std::uint64_t events = 0, malformed = 0, out_of_range = 0, bytes = 0;
 };
 
 std::vector<event::FieldId> time_fields(const event::FieldTable& table) {
@@ -60,9 +60,7 @@ void scan_batch(const Work& work, Scanner& scanner, input::JsonDecoder& decoder,
     event.reset(table);
     event.raw = record.text;
     event.source = {input, record.line};
-    // Selectively: the fields the event's channel needs, no keyword list (the scanner looks
-    // for keywords in the raw record); decoded again completely when the scan asks.
-    if (auto status = decoder.decode(record.text, event, input::DecodeMode::kSelective); !status) {
+    if (auto status = decoder.decode(record.text, event); !status) {
       done.issues.push_back({input, record.line, status.error().message});
       ++done.malformed;
       continue;
@@ -80,21 +78,7 @@ void scan_batch(const Work& work, Scanner& scanner, input::JsonDecoder& decoder,
       }
     }
     matches.clear();
-    if (scanner.scan(event, matches) == Scanner::Outcome::kNeedComplete) {
-      event.reset(table);
-      event.raw = record.text;
-      event.source = {input, record.line};
-      // Complete decoding reads (and so validates) every value: it can fail where the
-      // selective one did not.
-      if (auto status = decoder.decode(record.text, event); !status) {
-        done.issues.push_back({input, record.line, status.error().message});
-        ++done.malformed;
-        --done.events;
-        continue;
-      }
-      ++done.redecoded;
-      (void)scanner.scan(event, matches);  // a complete event is always kDone
-    }
+    scanner.scan(event, matches);
     if (!timed && (!matches.empty() || hook != nullptr)) time = event_time(event, times);
     for (RuleIndex rule : matches) {
       done.hits.push_back(Hit{rule, input, record.line, std::string(record.text), time, std::nullopt});
@@ -213,7 +197,6 @@ HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& op
       stats.events += done.events;
       stats.malformed += done.malformed;
       stats.out_of_range += done.out_of_range;
-      stats.redecoded += done.redecoded;
       stats.bytes += done.bytes;
       stats.matches += done.hits.size();
       for (const auto& issue : done.issues) {

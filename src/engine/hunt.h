@@ -73,10 +73,6 @@ struct HuntStats {
   std::uint64_t bytes = 0;          // input bytes read (on disk)
   std::uint64_t malformed = 0;      // records that failed to decode + framing problems
   std::uint64_t out_of_range = 0;   // events outside --from/--to (not scanned)
-  // Events decoded a second time, completely: the first decoding is selective (the fields
-  // the event's channel needs, no keyword list), and a keyword rule or an event with several
-  // Channel values needed more (Scanner::Outcome::kNeedComplete).
-  std::uint64_t redecoded = 0;
   std::uint64_t input_errors = 0;   // inputs that could not be opened or read to the end
   std::uint64_t matches = 0;
 };

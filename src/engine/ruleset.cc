@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "engine/detail/compiled.h"
-#include "engine/event_time.h"
 
 namespace rasid::engine {
 
@@ -378,52 +377,6 @@ RuleInfo make_rule_info(const sigma::Rule& rule) {
   return info;
 }
 
-namespace {
-
-// The decoders' field selection by channel group (FieldTable::set_selection): for each group,
-// the fields its variants and the variants of no channel read, and for any other channel
-// those of the latter alone; in every mask the fields something other than a rule reads (the
-// channel, `extra` names: output, indicators; the time fields). Keyword items read every value:
-// a selectively decoded event has no keyword list, and the scanner asks for a complete
-// decoding when a keyword item is to be evaluated.
-void set_field_selection(const CompiledRules& compiled, const std::vector<std::string>& extra,
-                         event::FieldTable& fields) {
-  std::vector<std::uint8_t> base(fields.size(), 0);
-  base[compiled.channel_field] = 1;
-  for (const auto& name : extra) {
-    if (auto id = fields.find(name); id != event::kNoField) base[id] = 1;
-  }
-  for (auto name : kTimeFields) {  // the hunt's time range and alert times
-    if (auto id = fields.find(name); id != event::kNoField) base[id] = 1;
-  }
-  auto mark = [&compiled](std::uint32_t v, std::vector<std::uint8_t>& mask) {
-    const CompiledVariant& cv = compiled.variants[v];
-    for (const auto& lc : cv.logsource) mask[lc.field] = 1;
-    for (const auto& selection : cv.selections) {
-      for (const auto& alternative : selection.alternatives) {
-        for (const auto& item : alternative) {
-          if (!item.keyword) mask[item.field] = 1;
-          for (const auto& p : item.predicates) {
-            if (p.ref_field != event::kNoField) mask[p.ref_field] = 1;
-          }
-        }
-      }
-    }
-  };
-  for (std::uint32_t v : compiled.always) mark(v, base);
-  std::vector<std::vector<std::uint8_t>> masks(compiled.channel_group.size() + 1, base);
-  std::unordered_map<std::string, std::uint32_t, event::StringHash, std::equal_to<>> groups;
-  for (const auto& [channel, group] : compiled.channel_group) {
-    groups.emplace(channel, group);
-    if (auto it = compiled.by_channel.find(channel); it != compiled.by_channel.end()) {
-      for (std::uint32_t v : it->second) mark(v, masks[group]);
-    }
-  }
-  fields.set_selection(compiled.channel_field, std::move(groups), std::move(masks));
-}
-
-}  // namespace
-
 Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags) {
   std::shared_ptr<Ruleset> ruleset(new Ruleset());
   CompiledRules& compiled = *ruleset->compiled_;
@@ -482,16 +435,8 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
 
   // Dispatch by channel: a variant whose logsource names channels is only met by events of
   // those channels.
-  compiled.keyword_variants.assign(compiled.variants.size(), 0);
   for (std::uint32_t v = 0; v < compiled.variants.size(); ++v) {
     const CompiledVariant& cv = compiled.variants[v];
-    for (const auto& selection : cv.selections) {
-      for (const auto& alternative : selection.alternatives) {
-        for (const auto& item : alternative) {
-          if (item.keyword) compiled.keyword_variants[v] = 1;
-        }
-      }
-    }
     const detail::LogsourceCondition* channel = nullptr;
     for (const auto& lc : cv.logsource) {
       if (lc.field == compiled.channel_field && !lc.values.empty()) channel = &lc;
@@ -576,7 +521,6 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
       compiled.variant_check[v] = it->second;
     }
     detail::build_flat_detections(compiled);
-    set_field_selection(compiled, options_.extra_fields, fields);
   }
   return std::shared_ptr<const Ruleset>(std::move(ruleset));
 }

@@ -434,9 +434,6 @@ struct Scanner::Scratch {
   // The value being scanned by a field matcher (for its match callback).
   const detail::FieldMatcher* matcher = nullptr;
   std::size_t value_length = 0;
-  // The raw record being scanned for keywords, and whether it proved not plain.
-  const char* raw = nullptr;
-  bool not_plain = false;
 
   std::vector<std::uint8_t> atom_hit;   // per atom: found in this event
   std::vector<std::uint32_t> hit_atoms;  // atoms set in `atom_hit`
@@ -460,25 +457,11 @@ struct Scanner::Scratch {
 
 namespace {
 
-// Keyword atoms in the joined values: pattern ids are atom ids (escape marks mean nothing in
-// decoded values).
+// Keyword atoms: pattern ids are atom ids.
 int on_keyword_atom(unsigned int id, unsigned long long, unsigned long long, unsigned int,
                     void* context) noexcept {
-  if (id != detail::kEscapeMark) static_cast<Scanner::Scratch*>(context)->trigger(id);
+  static_cast<Scanner::Scratch*>(context)->trigger(id);
   return 0;  // keep scanning: other atoms may trigger other variants
-}
-
-// Keyword atoms in a raw record: a \u or \/ escape stops the scan (the record is not plain).
-int on_raw_keyword_atom(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
-                        void* context) noexcept {
-  auto* s = static_cast<Scanner::Scratch*>(context);
-  if (id != detail::kEscapeMark) {
-    s->trigger(id);
-    return 0;
-  }
-  if (!detail::starts_json_escape(s->raw, static_cast<std::size_t>(to) - 2)) return 0;
-  s->not_plain = true;
-  return 1;
 }
 
 // Field atoms: pattern ids index the matcher's patterns; anchors are checked here.
@@ -561,17 +544,15 @@ void Scanner::scan_reference(const event::Event& event,
   matches.insert(matches.end(), s.found.begin(), s.found.end());
 }
 
-Scanner::Outcome Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) noexcept {
+void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) noexcept {
   const detail::CompiledRules& compiled = ruleset_->compiled();
-  const bool partial = event.partial();
   // The channel dispatch below follows one Channel value. An event with several (a JSON
   // array, which no Windows log source writes) can belong to several dispatch groups, or to
   // one behind a null: it gets the reference evaluation, which looks at every variant and
   // every value (DifferentialTest.EventsWithSeveralChannelValuesGiveIdenticalMatches).
   if (event.count(compiled.channel_field) > 1) {
-    if (partial) return Outcome::kNeedComplete;  // the reference reads every field
     scan_reference(event, matches);
-    return Outcome::kDone;
+    return;
   }
   Scratch& s = *scratch_;
   s.found.clear();
@@ -641,20 +622,7 @@ Scanner::Outcome Scanner::scan(const event::Event& event, std::vector<RuleIndex>
         pf.keyword_database_of.empty()
             ? -1
             : pf.keyword_database_of[group == kNoGroup ? pf.keyword_database_of.size() - 1 : group];
-    if (keyword_db >= 0 && partial) {
-      // No keyword list: the raw record, where every value appears as a JSON string writes
-      // it (the database also holds each literal escaped), unless the record uses a \u or \/
-      // escape: the database finds those too, and the event is then decoded completely. A
-      // keyword found in a key or across values only makes a candidate.
-      const hs_database_t* database = pf.keyword_databases[static_cast<std::size_t>(keyword_db)].get();
-      if (!event.raw.empty()) {
-        s.raw = event.raw.data();
-        s.not_plain = false;
-        hs_scan(database, event.raw.data(), static_cast<unsigned>(event.raw.size()), 0,
-                s.hs.get(), on_raw_keyword_atom, &s);
-        if (s.not_plain) return Outcome::kNeedComplete;
-      }
-    } else if (keyword_db >= 0) {
+    if (keyword_db >= 0) {
       // One block scan over every value joined with NUL bytes: far cheaper than a vectored
       // scan of the ~20 short values of an event (per-buffer cost). A keyword found across a
       // separator would only make a candidate.
@@ -694,12 +662,7 @@ Scanner::Outcome Scanner::scan(const event::Event& event, std::vector<RuleIndex>
       }
       return state == 2;
     };
-    bool incomplete = false;  // a keyword item to evaluate on a partial event
     auto evaluate = [&](std::uint32_t v) {
-      if (partial && compiled.keyword_variants[v] != 0) {
-        incomplete = true;
-        return;
-      }
       if (detail::evaluate_flat(compiled, v, event, s.cache, hits)) {
         s.found.push_back(compiled.variants[v].rule);
       }
@@ -720,14 +683,8 @@ Scanner::Outcome Scanner::scan(const event::Event& event, std::vector<RuleIndex>
         evaluate(v);
       }
     }
-    if (incomplete) return Outcome::kNeedComplete;
   } else {
-    bool incomplete = false;
     auto evaluate = [&](std::uint32_t v) {
-      if (partial && compiled.keyword_variants[v] != 0) {
-        incomplete = true;
-        return;
-      }
       const detail::CompiledVariant& variant = compiled.variants[v];
       if (detail::evaluate_variant(variant, event, s.cache, nullptr)) s.found.push_back(variant.rule);
     };
@@ -737,12 +694,10 @@ Scanner::Outcome Scanner::scan(const event::Event& event, std::vector<RuleIndex>
         for (std::uint32_t v : it->second) evaluate(v);
       }
     }
-    if (incomplete) return Outcome::kNeedComplete;
   }
   std::sort(s.found.begin(), s.found.end());
   s.found.erase(std::unique(s.found.begin(), s.found.end()), s.found.end());
   matches.insert(matches.end(), s.found.begin(), s.found.end());
-  return Outcome::kDone;
 }
 
 }  // namespace rasid::engine

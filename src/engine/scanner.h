@@ -5,7 +5,6 @@
 // ruleset and reused for every event, so scanning allocates nothing in steady state.
 // Movable, not copyable: scratch must never be shared between threads.
 
-#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -23,22 +22,13 @@ class Scanner {
   Scanner(const Scanner&) = delete;
   Scanner& operator=(const Scanner&) = delete;
 
-  enum class Outcome : std::uint8_t {
-    kDone,          // `matches` has the event's rules
-    kNeedComplete,  // nothing appended: `event` is partial (Event::partial) and some rule
-                    // reads what its decoding left out (keyword values, or every field when
-                    // it has several Channel values). Decode the record completely
-                    // (input::DecodeMode::kComplete) and scan again.
-  };
   // Appends to `matches` the index of every rule that matches `event` (decoded against
-  // ruleset().fields()), in increasing rule order, each rule at most once. An event that is
-  // not partial is always kDone. Never throws.
-  [[nodiscard]] Outcome scan(const event::Event& event, std::vector<RuleIndex>& matches) noexcept;
+  // ruleset().fields()), in increasing rule order, each rule at most once. Never throws.
+  void scan(const event::Event& event, std::vector<RuleIndex>& matches) noexcept;
 
   // The reference evaluator: the same result as scan(), computed the slow, obvious way, with
   // no channel dispatch and no literal prefilter (every variant of every rule is evaluated).
-  // Kept for the differential test that proves the shortcuts change nothing. `event` must not
-  // be partial.
+  // Kept for the differential test that proves the shortcuts change nothing.
   void scan_reference(const event::Event& event, std::vector<RuleIndex>& matches) noexcept;
 
   [[nodiscard]] const Ruleset& ruleset() const noexcept { return *ruleset_; }

@@ -35,7 +35,6 @@ void Event::reset(const FieldTable& table) {
   block_used_ = 0;
   raw = {};
   source = {};
-  partial_ = false;
 }
 
 void Event::add(FieldId id, Value value) {

@@ -124,12 +124,6 @@ class Event {
   // after the keywords changed (an event is owned by one thread; this is not thread-safe).
   [[nodiscard]] std::span<const std::string_view> folded_keywords() const;
 
-  // True if a decoder decoded the record selectively (input::DecodeMode::kSelective): only the
-  // fields its channel needs (FieldTable::selection_for), no keyword list; `raw` is then the
-  // flat JSON record, where keywords can be looked for. False after reset().
-  [[nodiscard]] bool partial() const noexcept { return partial_; }
-  void set_partial(bool on) noexcept { partial_ = on; }
-
   // The raw record this event was decoded from (valid as long as the decoder's input) and
   // where it came from. Set by whoever feeds the decoder.
   std::string_view raw;
@@ -142,7 +136,6 @@ class Event {
     Value value;
   };
   const FieldTable* table_ = nullptr;
-  bool partial_ = false;
   std::vector<Entry> entries_;
   std::vector<std::int32_t> heads_;  // first entry per field id, -1 if absent
   std::vector<std::int32_t> tails_;  // last entry per field id

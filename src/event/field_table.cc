@@ -19,7 +19,6 @@ FieldId FieldTable::intern(std::string_view name) {
   generation_ = next_generation();
   names_.emplace_back(name);
   ids_.emplace(std::string(name), id);
-  for (auto& mask : masks_) mask.push_back(1);  // interned after the selection: always wanted
   for (std::size_t dot = name.find('.'); dot != std::string_view::npos;
        dot = name.find('.', dot + 1)) {
     prefixes_.emplace(name.substr(0, dot));
@@ -42,27 +41,6 @@ FieldId FieldTable::find(std::string_view name) const noexcept {
   }
   it = ids_.find(std::string_view(buffer, n));
   return it == ids_.end() ? kNoField : it->second;
-}
-
-void FieldTable::set_selection(
-    FieldId channel, std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> groups,
-    std::vector<std::vector<std::uint8_t>> masks) {
-  selection_field_ = channel;
-  selection_groups_ = std::move(groups);
-  masks_ = std::move(masks);
-}
-
-const std::uint8_t* FieldTable::selection_for(std::string_view channel) const noexcept {
-  if (masks_.empty()) return nullptr;
-  // Channel names are short; a longer value is no channel any rule names.
-  char folded[128];
-  if (channel.size() > sizeof folded) return masks_.back().data();
-  for (std::size_t i = 0; i < channel.size(); ++i) {
-    const char c = channel[i];
-    folded[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-  }
-  auto it = selection_groups_.find(std::string_view(folded, channel.size()));
-  return masks_[it == selection_groups_.end() ? masks_.size() - 1 : it->second].data();
 }
 
 bool FieldTable::has_prefix(std::string_view prefix) const noexcept {

@@ -50,21 +50,6 @@ class FieldTable {
   [[nodiscard]] bool has_prefix(std::string_view prefix) const noexcept;
   [[nodiscard]] bool collect_all_values() const noexcept { return collect_all_values_; }
 
-  // Field selection by channel, for decoders asked to decode selectively: an event whose
-  // Channel (field `channel`) holds a value the ruleset dispatches on only needs the fields
-  // some rule of that channel (or of no channel) reads, plus those something other than a
-  // rule reads (output, time range, indicators). `groups` maps folded channel values to an
-  // index into `masks`; masks.back() is for any other channel value. Each mask has one byte
-  // per field id (1 = wanted). Build phase only; without it every field is wanted.
-  void set_selection(FieldId channel,
-                     std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> groups,
-                     std::vector<std::vector<std::uint8_t>> masks);
-  [[nodiscard]] bool has_selection() const noexcept { return !masks_.empty(); }
-  [[nodiscard]] FieldId selection_field() const noexcept { return selection_field_; }
-  // The mask for an event whose (first) Channel value is `channel` (any case), or nullptr
-  // when there is no selection. Thread-safe.
-  [[nodiscard]] const std::uint8_t* selection_for(std::string_view channel) const noexcept;
-
   [[nodiscard]] const std::string& name(FieldId id) const { return names_[id]; }
   [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }
   // Process-unique stamp of this table's contents: changes with every intern(), and no two
@@ -77,9 +62,6 @@ class FieldTable {
   std::unordered_set<std::string, StringHash, std::equal_to<>> prefixes_;
   bool collect_all_values_ = false;
   std::uint64_t generation_ = 0;
-  FieldId selection_field_ = kNoField;
-  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> selection_groups_;
-  std::vector<std::vector<std::uint8_t>> masks_;
 };
 
 }  // namespace rasid::event

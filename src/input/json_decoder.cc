@@ -211,51 +211,24 @@ class KeyCache {
 // values as keywords when asked); FullSink keeps everything, for output.
 class EventSink {
  public:
-  EventSink(event::Event& e, KeyCache& cache, DecodeMode mode)
-      : event_(e), table_(*e.table()), cache_(cache) {
-    if (mode == DecodeMode::kSelective) {
-      selective_ = true;
-      e.set_partial(true);
-    } else {
-      all_ = table_.collect_all_values();
-    }
-  }
+  EventSink(event::Event& e, KeyCache& cache)
+      : event_(e), table_(*e.table()), cache_(cache), all_(table_.collect_all_values()) {}
   [[nodiscard]] bool wants_below(std::string_view prefix) const {
     return all_ || table_.has_prefix(prefix);
   }
   [[nodiscard]] FieldId lookup(std::string_view name) { return cache_.find(table_, name); }
-  [[nodiscard]] bool wants(FieldId id) const {
-    return all_ || (id != event::kNoField && (mask_ == nullptr || mask_[id] != 0));
-  }
+  [[nodiscard]] bool wants(FieldId id) const { return all_ || id != event::kNoField; }
   // `text` must live until the next decode.
   void add(std::string_view /*name*/, FieldId id, ValueKind kind, std::string_view text) {
-    if (id != event::kNoField) {
-      event_.add(id, event::Value{kind, text});
-      // The first Channel value selects the fields still wanted (the scanner dispatches on
-      // the same value; an event with several asks for a complete decoding).
-      if (selective_ && id == table_.selection_field() && !channel_seen_) {
-        channel_seen_ = true;
-        if (kind == ValueKind::kString) mask_ = table_.selection_for(text);
-      }
-    }
+    if (id != event::kNoField) event_.add(id, event::Value{kind, text});
     if (all_ && kind != ValueKind::kNull) event_.add_keyword(text);
-  }
-  // The nested form normalizes the whole record before adding anything: decoded completely.
-  void make_complete() {
-    selective_ = false;
-    mask_ = nullptr;
-    all_ = table_.collect_all_values();
-    event_.set_partial(false);
   }
 
  private:
   event::Event& event_;
   const event::FieldTable& table_;
   KeyCache& cache_;
-  bool all_ = false;
-  bool selective_ = false;
-  bool channel_seen_ = false;
-  const std::uint8_t* mask_ = nullptr;  // null: every field of the table
+  bool all_;
 };
 
 class FullSink {
@@ -267,7 +240,6 @@ class FullSink {
   void add(std::string_view name, FieldId /*id*/, ValueKind kind, std::string_view text) {
     out_.push_back(FlatField{std::string(name), kind, std::string(text)});
   }
-  void make_complete() {}
 
  private:
   FlatObject& out_;
@@ -880,7 +852,6 @@ struct JsonDecoder::Impl {
         if (auto st = decode_user_data(key, f.value()); !st) return st;
       }
     }
-    sink.make_complete();
     for (std::size_t i = 0; i < kSystemKeys.size(); ++i) {
       if (!system[i].present) continue;
       FieldId id = sink.lookup(kSystemKeys[i]);
@@ -951,12 +922,11 @@ JsonDecoder::~JsonDecoder() = default;
 JsonDecoder::JsonDecoder(JsonDecoder&&) noexcept = default;
 JsonDecoder& JsonDecoder::operator=(JsonDecoder&&) noexcept = default;
 
-Status JsonDecoder::decode(std::string_view text, event::Event& event, DecodeMode mode) {
+Status JsonDecoder::decode(std::string_view text, event::Event& event) {
   if (event.table() == nullptr) {
     return fail(ErrorCode::kInvalidArgument, "event was not reset against a field table");
   }
-  if (mode == DecodeMode::kSelective) event.raw = text;  // keywords are looked for there
-  EventSink sink(event, impl_->keys, mode);
+  EventSink sink(event, impl_->keys);
   return impl_->decode_record(text, sink);
 }
 

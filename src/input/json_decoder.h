@@ -13,7 +13,6 @@
 // Records must be padded: simdjson::SIMDJSON_PADDING readable bytes after the text, as
 // RecordBatch guarantees.
 
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,16 +32,6 @@ struct FlatField {
 };
 using FlatObject = std::vector<FlatField>;
 
-// How much of a record decode() extracts.
-//   kComplete   every field of the table (and, when the table asks, every value as a keyword).
-//   kSelective  for the hunt: in a flat record, once its Channel value is read, only the fields
-//               FieldTable::selection_for() names for that channel (fields before it: all of
-//               the table's), and no keyword list; the event is marked partial()
-//               (Event::partial) and its `raw` set to `text`, and whoever needs more decodes
-//               the record again completely (engine::Scanner::scan says when). A nested
-//               (evtx_dump) record is always decoded completely.
-enum class DecodeMode : std::uint8_t { kComplete, kSelective };
-
 class JsonDecoder {
  public:
   JsonDecoder();
@@ -59,8 +48,7 @@ class JsonDecoder {
   // offset) and leaves `event` partially filled.
   // Like simdjson On-Demand, only what is read is validated: a malformed value inside a field
   // the table does not know may go unnoticed. kInvalidArgument if `event` has no table.
-  [[nodiscard]] Status decode(std::string_view text, event::Event& event,
-                              DecodeMode mode = DecodeMode::kComplete);
+  [[nodiscard]] Status decode(std::string_view text, event::Event& event);
 
   // Decodes every field of `text` (flattened and normalized as above) for output; validates
   // every value up to 64 levels deep.

@@ -58,38 +58,16 @@ int fire_count(std::string_view detection, std::string_view event_json, std::str
     if (error != nullptr) *error = "event is not one JSON record: " + json;
     return -1;
   }
-  // Both ways the engine decodes: completely, and as the hunt does (selectively, completely
-  // again when the scan asks); both must give the same answer.
   input::JsonDecoder decoder;
   event::Event event;
-  engine::Scanner scanner(*ruleset);
-  std::vector<engine::RuleIndex> matches, selective;
   event.reset((*ruleset)->fields());
   if (auto status = decoder.decode(batch.records[0].text, event); !status) {
     if (error != nullptr) *error = "event did not decode: " + status.error().message;
     return -1;
   }
-  if (scanner.scan(event, matches) != engine::Scanner::Outcome::kDone) {  // complete: never
-    if (error != nullptr) *error = "the scanner asked for a complete decoding of a complete event";
-    return -1;
-  }
-  event.reset((*ruleset)->fields());
-  if (auto status = decoder.decode(batch.records[0].text, event, input::DecodeMode::kSelective);
-      status && scanner.scan(event, selective) == engine::Scanner::Outcome::kNeedComplete) {
-    event.reset((*ruleset)->fields());
-    if (decoder.decode(batch.records[0].text, event) &&
-        scanner.scan(event, selective) != engine::Scanner::Outcome::kDone) {
-      if (error != nullptr) *error = "the scanner asked twice for a complete decoding";
-      return -1;
-    }
-  }
-  if (selective != matches) {
-    if (error != nullptr) {
-      *error = "the selective decoding gives " + std::to_string(selective.size()) +
-               " matches, the complete one " + std::to_string(matches.size()) + ": " + json;
-    }
-    return -1;
-  }
+  engine::Scanner scanner(*ruleset);
+  std::vector<engine::RuleIndex> matches;
+  scanner.scan(event, matches);
   return static_cast<int>(matches.size());
 }
 

@@ -1,7 +1,5 @@
 #include "event/event.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
 
 #include "event/field_table.h"
@@ -58,26 +56,6 @@ TEST(EventTest, ValuesOfOneFieldKeepTheirOrder) {
   EXPECT_TRUE(event.has(other));
 }
 
-TEST(FieldTableTest, SelectionByChannelIgnoresCaseAndDefaultsToTheLastMask) {
-  FieldTable table;
-  EXPECT_FALSE(table.has_selection());
-  EXPECT_EQ(table.selection_for("Security"), nullptr);
-  FieldId channel = table.intern("Channel");
-  FieldId a = table.intern("A");
-  table.set_selection(channel, {{"security", 0}, {"system", 1}},
-                      {{1, 1}, {1, 0}, {1, 0}});
-  EXPECT_TRUE(table.has_selection());
-  EXPECT_EQ(table.selection_field(), channel);
-  ASSERT_NE(table.selection_for("SECURITY"), nullptr);
-  EXPECT_EQ(table.selection_for("SECURITY")[a], 1);
-  EXPECT_EQ(table.selection_for("System")[a], 0);
-  EXPECT_EQ(table.selection_for("Other")[a], 0);
-  EXPECT_EQ(table.selection_for(std::string(300, 'x'))[a], 0);  // longer than any channel
-  FieldId late = table.intern("Late");  // interned after the selection: wanted everywhere
-  EXPECT_EQ(table.selection_for("System")[late], 1);
-  EXPECT_EQ(table.selection_for("Other")[late], 1);
-}
-
 TEST(EventTest, ResetForgetsEverything) {
   FieldTable table;
   FieldId f = table.intern("F");
@@ -85,12 +63,10 @@ TEST(EventTest, ResetForgetsEverything) {
   event.reset(table);
   event.add(f, {ValueKind::kString, "x"});
   event.add_keyword("x");
-  event.set_partial(true);
   event.reset(table);
   EXPECT_FALSE(event.has(f));
   EXPECT_EQ(event.first(f), nullptr);
   EXPECT_TRUE(event.keywords().empty());
-  EXPECT_FALSE(event.partial());
 }
 
 TEST(EventTest, FoldedFoldsAsciiOnlyOnFirstUseAndKeepsIt) {

@@ -24,9 +24,9 @@ struct Fixture {
   JsonDecoder decoder;
   std::string storage;
 
-  Status decode(const std::string& text, DecodeMode mode = DecodeMode::kComplete) {
+  Status decode(const std::string& text) {
     event.reset(table);
-    return decoder.decode(padded(storage, text), event, mode);
+    return decoder.decode(padded(storage, text), event);
   }
   // "kind:text" of every value of `name`, in order.
   std::vector<std::string> values(const std::string& name) {
@@ -63,62 +63,6 @@ TEST(JsonDecoderTest, ExtractsOnlyInternedFields) {
   EXPECT_EQ(f.values("EventID"), Strings{"int:1"});
   EXPECT_FALSE(f.event.has(f.table.find("Missing")));
   EXPECT_TRUE(f.event.keywords().empty());
-}
-
-// Selective decoding (the hunt's first pass): after the first Channel value, only the fields
-// of that channel's mask; before it, every field of the table; no keyword list.
-struct SelectiveFixture : Fixture {
-  SelectiveFixture() {
-    for (auto name : {"Channel", "EventID", "A", "B", "C"}) table.intern(name);
-    table.set_collect_all_values(true);
-    auto mask = [this](std::initializer_list<const char*> names) {
-      std::vector<std::uint8_t> m(table.size(), 0);
-      for (auto n : names) m[table.find(n)] = 1;
-      return m;
-    };
-    table.set_selection(table.find("Channel"), {{"security", 0}},
-                        {mask({"Channel", "EventID", "A"}), mask({"Channel", "B"})});
-  }
-};
-
-TEST(JsonDecoderTest, SelectiveDecodingKeepsTheFieldsOfTheEventsChannel) {
-  SelectiveFixture f;
-  const std::string record = R"({"B":1,"Channel":"SECURITY","A":"a","B":"b","C":"c","EventID":4624})";
-  ASSERT_TRUE(f.decode(record, DecodeMode::kSelective));
-  EXPECT_TRUE(f.event.partial());
-  EXPECT_EQ(f.event.raw, record);
-  EXPECT_EQ(f.values("B"), Strings{"int:1"});  // before the channel: every field of the table
-  EXPECT_EQ(f.values("A"), Strings{"str:a"});
-  EXPECT_EQ(f.values("EventID"), Strings{"int:4624"});
-  EXPECT_TRUE(f.values("C").empty());
-  EXPECT_TRUE(f.event.keywords().empty());  // looked for in `raw` instead
-
-  ASSERT_TRUE(f.decode(R"({"Channel":"Other","A":"a","B":"b"})", DecodeMode::kSelective));
-  EXPECT_TRUE(f.values("A").empty());
-  EXPECT_EQ(f.values("B"), Strings{"str:b"});
-
-  // The first of several Channel values selects (the scanner then asks for a complete
-  // decoding); a channel that is no string selects nothing.
-  ASSERT_TRUE(f.decode(R"({"Channel":["security","x"],"A":"a","B":"b"})", DecodeMode::kSelective));
-  EXPECT_EQ(f.values("Channel"), (Strings{"str:security", "str:x"}));
-  EXPECT_TRUE(f.values("B").empty());
-  ASSERT_TRUE(f.decode(R"({"Channel":7,"A":"a","B":"b","C":"c"})", DecodeMode::kSelective));
-  EXPECT_EQ(f.values("C"), Strings{"str:c"});
-
-  // The complete decoding keeps everything, keywords too.
-  ASSERT_TRUE(f.decode(record));
-  EXPECT_FALSE(f.event.partial());
-  EXPECT_EQ(f.values("C"), Strings{"str:c"});
-  EXPECT_EQ(f.event.keywords().size(), 6u);
-}
-
-TEST(JsonDecoderTest, SelectiveDecodingOfTheNestedFormIsComplete) {
-  SelectiveFixture f;
-  ASSERT_TRUE(f.decode(R"({"Event":{"System":{"Channel":"Security","EventID":4624},"EventData":{"A":"a","C":"c"}}})",
-                       DecodeMode::kSelective));
-  EXPECT_FALSE(f.event.partial());
-  EXPECT_EQ(f.values("C"), Strings{"str:c"});
-  EXPECT_EQ(f.event.keywords().size(), 4u);
 }
 
 TEST(JsonDecoderTest, DottedNamesForNestedObjects) {

@@ -141,9 +141,6 @@ struct CompiledRules {
   // Folded channel -> variants requiring it; variants not naming a channel are in `always`.
   std::unordered_map<std::string, std::vector<std::uint32_t>> by_channel;
   std::vector<std::uint32_t> always;
-  // Per variant: 1 if some item is a keyword (field-less) search, which reads every value of
-  // the event (a partial event has none: Scanner::scan asks for a complete decoding).
-  std::vector<std::uint8_t> keyword_variants;
   std::size_t max_selections = 0;
   std::unique_ptr<Prefilter> prefilter;  // null when no rule has a literal requirement
   // With the prefilter, candidates are found from both ends: the variants without a trigger

@@ -666,36 +666,14 @@ Result<std::unique_ptr<Prefilter>> Prefilter::build(
       pf.keyword_database_of[g] = it->second;
       continue;
     }
-    // Each literal also as a JSON string writes it, under the same id: the database is also
-    // run over the raw records of selectively decoded events (Event::partial, no keyword
-    // list), whose values appear escaped (plain_json_text).
     std::vector<std::string_view> literals;
-    std::vector<unsigned> keyword_ids;
-    std::vector<std::pair<unsigned, std::string>> escaped;
-    for (std::uint32_t id : ids) {
-      literals.push_back(pf.atoms[id].literal);
-      keyword_ids.push_back(id);
-      if (std::string e = json_escaped(pf.atoms[id].literal); e != pf.atoms[id].literal) {
-        escaped.emplace_back(id, std::move(e));
-      }
-    }
-    for (const auto& [id, e] : escaped) {  // views taken once `escaped` is complete
-      literals.push_back(e);
-      keyword_ids.push_back(id);
-    }
-    // And the escapes that make a raw record not plain: found (at an escape's start), the
-    // raw scan cannot tell, and the event is decoded completely.
-    const std::size_t caseless = literals.size();
-    for (std::string_view mark : {std::string_view("\\u"), std::string_view("\\/")}) {
-      literals.push_back(mark);
-      keyword_ids.push_back(kEscapeMark);
-    }
+    for (std::uint32_t id : ids) literals.push_back(pf.atoms[id].literal);
+    std::vector<unsigned> keyword_ids(ids.begin(), ids.end());
     // Caseless (ASCII, like our folding) so that the values need no folding for the scan:
     // most events never have their keyword list folded. No HS_FLAG_SINGLEMATCH, as in the
     // field databases: a repeated keyword costs a callback that returns at once, cheaper
     // than vectorscan's bookkeeping of reported patterns.
-    std::vector<unsigned> flags(literals.size(), HS_FLAG_CASELESS);
-    for (std::size_t i = caseless; i < flags.size(); ++i) flags[i] = 0;  // \U is no escape
+    std::vector<unsigned> flags(ids.size(), HS_FLAG_CASELESS);
     auto db = compile_literals(literals, keyword_ids, flags, HS_MODE_BLOCK);
     if (!db) {
       status = fail(db.error());

@@ -58,9 +58,6 @@ struct Atom {
 };
 
 inline constexpr std::uint32_t kNoAtom = 0xffffffffu;
-// Pattern id of the escapes \u and \/ in the keyword databases (not an atom): a raw record
-// holding one at an escape's start is not plain (starts_json_escape).
-inline constexpr std::uint32_t kEscapeMark = 0xfffffffeu;
 
 // Trigger set of a variant: sorted atom ids; nullopt = no requirement (always evaluate).
 using TriggerSet = std::optional<std::vector<std::uint32_t>>;

@@ -288,30 +288,6 @@ bool contains(std::string_view hay, std::string_view needle, bool cased) noexcep
   return find(hay, needle, 0, cased) != std::string_view::npos;
 }
 
-bool starts_json_escape(const char* p, std::size_t pos) noexcept {
-  std::size_t k = pos;
-  while (k > 0 && p[k - 1] == '\\') --k;
-  return (pos - k) % 2 == 0;
-}
-
-std::string json_escaped(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c; break;
-    }
-  }
-  return out;
-}
-
 bool glob_match(std::string_view hay, const std::vector<GlobPiece>& glob, bool cased) noexcept {
   // Two-pointer matching over pieces; on mismatch, resume after the last star with the
   // haystack position one character further.

@@ -54,17 +54,6 @@ bool equals_folded(std::string_view raw, std::string_view folded) noexcept;
 // (ASCII letters compared case-insensitively), or npos. `m` >= 1. SSE2 like find_bytes.
 std::size_t find_bytes_folded(const char* h, std::size_t n, const char* k, std::size_t m) noexcept;
 
-// Keywords looked for in a raw JSON record (a selectively decoded event has no keyword list).
-// A record is plain when its strings use no \u or \/ escape (JSON parsers reject raw control
-// bytes in strings): then every decoded value, and every part of one, appears in the record
-// as json_escaped() writes it. Is the backslash at `p[pos]` the start of an escape (an even
-// number of backslashes right before it: inside a string they pair up from the start of
-// their run)?
-bool starts_json_escape(const char* p, std::size_t pos) noexcept;
-// `s` as a JSON string writes it without \u escapes: " and \ and the controls b, f, n, r, t
-// escaped, every other byte as it is (another control byte never appears in a plain record).
-std::string json_escaped(std::string_view s);
-
 // A glob after escapes are resolved: literal pieces (folded when !cased), stars and
 // single-character wildcards. `?` stands for one UTF-8 encoded character.
 struct GlobPiece {
