@@ -449,6 +449,212 @@ struct JsonDecoder::Impl {
     }
   }
 
+  // -------------------------------------------------------------------- flat fast path
+
+  // Most records are flat objects of strings and numbers (the Windows flat convention, Zeek,
+  // Suricata's top level): read them in one pass over the text instead of through On-Demand,
+  // whose generic iteration (and a copy of every string through its string buffer) costs
+  // more than simdjson's stage 1 itself. Strings that are read are copied into `unescaped`
+  // (escapes resolved on the way), numbers stay views into the record; the values nobody
+  // reads are only skipped. Anything else (nested values, \u escapes in
+  // a value that is read, escaped keys, an "Event" first key, malformed or unusual text)
+  // makes it return false having concluded nothing, and the caller decodes the record with
+  // simdjson, which also words the errors. What it accepts is valid JSON that simdjson
+  // decodes to the same values (UTF-8 validated when a string holds a non-ASCII byte; raw
+  // control bytes in strings refused, as simdjson's stage 1 does): JsonDecoderTest and
+  // fuzz_json_decoder compare both paths.
+  std::vector<char> unescaped;  // grow-only; views into it live until the next record
+  bool fast_path = true;
+
+  // The first '"', '\\' or control byte at or after `p` inside the string (or `end`): 16 bytes
+  // a step with SSE2; sets `non_ascii` if a byte >= 0x80 comes before it. Reads up to 15
+  // bytes past `end`: records are padded.
+  static const char* string_stop(const char* p, const char* end, bool& non_ascii) noexcept {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i control = _mm_set1_epi8(0x1f);
+    while (p < end) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const auto stop = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                       _mm_cmpeq_epi8(_mm_min_epu8(x, control), x))));
+      const auto high = static_cast<unsigned>(_mm_movemask_epi8(x));
+      if (stop != 0) {
+        const unsigned k = static_cast<unsigned>(__builtin_ctz(stop));
+        non_ascii = non_ascii || (high & ((1u << k) - 1)) != 0;
+        return p + k < end ? p + k : end;
+      }
+      non_ascii = non_ascii || high != 0;
+      p += 16;
+    }
+    return end;
+#else
+    for (; p < end; ++p) {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '"' || c == '\\' || c < 0x20) return p;
+      non_ascii = non_ascii || c >= 0x80;
+    }
+    return end;
+#endif
+  }
+
+  static bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+  // Reads the string starting at `p` (after its opening quote) into `out`, escapes resolved,
+  // and returns the position of its closing quote, or nullptr: not a string this path
+  // decodes (\u or an invalid escape, a control byte, no end before `end`). Stores 16 bytes
+  // a step whatever the string's length (`out` has room to spare), so that no library call
+  // copies the short pieces between the escapes of a Windows path.
+  static const char* copy_string(const char* p, const char* end, char*& out,
+                                 bool& non_ascii) noexcept {
+    char* o = out;
+    for (;;) {
+#if defined(__SSE2__)
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), x);
+      const auto stop = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+          _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x))));
+      const auto high = static_cast<unsigned>(_mm_movemask_epi8(x));
+      if (stop == 0) {
+        non_ascii = non_ascii || high != 0;
+        p += 16;
+        o += 16;
+        if (p >= end) return nullptr;
+        continue;
+      }
+      const unsigned k = static_cast<unsigned>(__builtin_ctz(stop));
+      non_ascii = non_ascii || (high & ((1u << k) - 1)) != 0;
+      p += k;
+      o += k;
+#else
+      const auto c = static_cast<unsigned char>(*p);
+      if (c != '"' && c != '\\' && c >= 0x20) {
+        non_ascii = non_ascii || c >= 0x80;
+        *o++ = *p++;
+        if (p >= end) return nullptr;
+        continue;
+      }
+#endif
+      if (p >= end) return nullptr;
+      if (*p == '"') {
+        out = o;
+        return p;
+      }
+      if (*p != '\\' || p + 1 >= end) return nullptr;  // a control byte
+      switch (p[1]) {
+        case '"': case '\\': case '/': *o++ = p[1]; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        default: return nullptr;  // \u: simdjson's unescaping (and its errors)
+      }
+      p += 2;
+    }
+  }
+
+  // Decodes a flat record into `sink`; false: not decoded this way (see above). Values the
+  // sink does not want are only skipped (their number and escape syntax is left to simdjson's
+  // rules for skipped values: not checked).
+  template <typename Sink>
+  bool decode_flat_fast(std::string_view text, Sink& sink) {
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    // Decoded strings are never longer than their text; copy_string stores 16 bytes a step.
+    if (unescaped.size() < text.size() + 64) unescaped.resize(text.size() + 64);
+    std::size_t used = 0;
+    bool non_ascii = false;
+    while (p < end && is_space(*p)) ++p;
+    if (p == end || *p != '{') return false;
+    ++p;
+    while (p < end && is_space(*p)) ++p;
+    if (p < end && *p == '}') {
+      ++p;
+    } else {
+      bool first = true;
+      for (;;) {
+        if (p == end || *p != '"') return false;
+        const char* const key_begin = ++p;
+        p = string_stop(p, end, non_ascii);
+        if (p == end || *p != '"') return false;  // an escaped key, a control byte
+        const std::string_view key(key_begin, static_cast<std::size_t>(p - key_begin));
+        ++p;
+        if (first && key == "Event") return false;  // perhaps the nested form
+        first = false;
+        while (p < end && is_space(*p)) ++p;
+        if (p == end || *p != ':') return false;
+        ++p;
+        while (p < end && is_space(*p)) ++p;
+        if (p == end) return false;
+        const FieldId id = sink.lookup(key);
+        const bool wanted = sink.wants(id);
+        const char c = *p;
+        if (c == '"') {
+          ++p;
+          if (wanted) {
+            char* const value = unescaped.data() + used;
+            char* value_end = value;
+            p = copy_string(p, end, value_end, non_ascii);
+            if (p == nullptr) return false;
+            used += static_cast<std::size_t>(value_end - value);
+            sink.add(key, id, ValueKind::kString,
+                     std::string_view(value, static_cast<std::size_t>(value_end - value)));
+          } else {
+            // Skipped: only its end is found (an escape hides the byte after it).
+            for (;;) {
+              p = string_stop(p, end, non_ascii);
+              if (p == end) return false;
+              if (*p == '"') break;
+              if (*p != '\\' || p + 1 == end) return false;  // a control byte
+              // The escaped byte is jumped over: its UTF-8 and control checks happen here.
+              const auto e = static_cast<unsigned char>(p[1]);
+              if (e < 0x20) return false;
+              non_ascii = non_ascii || e >= 0x80;
+              p += 2;
+            }
+          }
+          ++p;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+          const char* const token_begin = p;
+          while (p < end && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' ||
+                             *p == 'e' || *p == 'E')) {
+            ++p;
+          }
+          const std::string_view token(token_begin, static_cast<std::size_t>(p - token_begin));
+          ValueKind kind = ValueKind::kInt;
+          if (!classify_number(token, kind)) return false;
+          if (wanted) sink.add(key, id, kind, token);
+        } else if (c == 't' && end - p >= 4 && std::memcmp(p, "true", 4) == 0) {
+          p += 4;
+          if (wanted) sink.add(key, id, ValueKind::kBool, "true");
+        } else if (c == 'f' && end - p >= 5 && std::memcmp(p, "false", 5) == 0) {
+          p += 5;
+          if (wanted) sink.add(key, id, ValueKind::kBool, "false");
+        } else if (c == 'n' && end - p >= 4 && std::memcmp(p, "null", 4) == 0) {
+          p += 4;
+          if (wanted) sink.add(key, id, ValueKind::kNull, {});
+        } else {
+          return false;  // an object, an array, or no JSON value
+        }
+        while (p < end && is_space(*p)) ++p;
+        if (p == end) return false;
+        if (*p == '}') {
+          ++p;
+          break;
+        }
+        if (*p != ',') return false;
+        ++p;
+        while (p < end && is_space(*p)) ++p;
+      }
+    }
+    while (p < end && is_space(*p)) ++p;
+    if (p != end) return false;  // trailing content
+    return !non_ascii || simdjson::validate_utf8(text.data(), text.size());
+  }
+
   // -------------------------------------------------------------------- nested form
 
   // The nested walks visit objects and arrays the same way: these do simdjson's steps (its
@@ -926,9 +1132,21 @@ Status JsonDecoder::decode(std::string_view text, event::Event& event) {
   if (event.table() == nullptr) {
     return fail(ErrorCode::kInvalidArgument, "event was not reset against a field table");
   }
+  if (impl_->fast_path) {
+    EventSink sink(event, impl_->keys);
+    if (impl_->decode_flat_fast(text, sink)) return ok();
+    // Not this way: start over (the event keeps where it came from).
+    const std::string_view raw = event.raw;
+    const event::SourceRef source = event.source;
+    event.reset(*event.table());
+    event.raw = raw;
+    event.source = source;
+  }
   EventSink sink(event, impl_->keys);
   return impl_->decode_record(text, sink);
 }
+
+void JsonDecoder::use_fast_path(bool on) { impl_->fast_path = on; }
 
 Result<FlatObject> JsonDecoder::decode_full(std::string_view text) {
   FlatObject out;

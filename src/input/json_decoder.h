@@ -50,6 +50,11 @@ class JsonDecoder {
   // the table does not know may go unnoticed. kInvalidArgument if `event` has no table.
   [[nodiscard]] Status decode(std::string_view text, event::Event& event);
 
+  // Flat records of scalars are read by a one-pass reader of the decoder's own, anything else
+  // by simdjson On-Demand (json_decoder.cc, "flat fast path"); both give the same event.
+  // Off: simdjson only (the tests and the fuzz target compare the two).
+  void use_fast_path(bool on);
+
   // Decodes every field of `text` (flattened and normalized as above) for output; validates
   // every value up to 64 levels deep.
   [[nodiscard]] Result<FlatObject> decode_full(std::string_view text);

@@ -1,5 +1,7 @@
 #include "input/json_decoder.h"
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,127 @@ TEST(JsonDecoderTest, ExtractsOnlyInternedFields) {
   EXPECT_EQ(f.values("EventID"), Strings{"int:1"});
   EXPECT_FALSE(f.event.has(f.table.find("Missing")));
   EXPECT_TRUE(f.event.keywords().empty());
+}
+
+// The flat fast path (json_decoder.cc) against simdjson alone: the same status and the same
+// event (every value's field, kind and text, in order, and the keyword list), for two tables
+// (keywords collected, every field; no keywords, some fields).
+struct BothPaths {
+  FieldTable all, some;
+  JsonDecoder fast, simdjson_only;
+  Event a, b;
+  std::string storage;
+  BothPaths() {
+    simdjson_only.use_fast_path(false);
+    all.set_collect_all_values(true);
+  }
+  static std::vector<std::string> dump(const Event& e) {
+    std::vector<std::string> out;
+    e.for_each([&](event::FieldId id, const event::Value& v) {
+      out.push_back(std::to_string(id) + ":" + std::to_string(static_cast<int>(v.kind)) + ":" +
+                    std::string(v.text));
+    });
+    for (auto k : e.keywords()) out.push_back("kw:" + std::string(k));
+    return out;
+  }
+  // Interns every key of `record` in `all`, every other one in `some` (by a rough scan).
+  void intern_keys(const std::string& record) {
+    int n = 0;
+    for (std::size_t q = record.find("\":"); q != std::string::npos; q = record.find("\":", q + 1)) {
+      std::size_t open = record.rfind('"', q - 1);
+      if (open == std::string::npos) continue;
+      std::string key = record.substr(open + 1, q - open - 1);
+      all.intern(key);
+      if (n++ % 2 == 0) some.intern(key);
+    }
+  }
+  ::testing::AssertionResult agree(const std::string& record) {
+    storage = record + std::string(64, '"');  // padding that looks like more strings
+    std::string_view text(storage.data(), record.size());
+    for (FieldTable* table : {&all, &some}) {
+      a.reset(*table);
+      b.reset(*table);
+      Status sa = fast.decode(text, a);
+      Status sb = simdjson_only.decode(text, b);
+      if (sa.has_value() != sb.has_value()) {
+        return ::testing::AssertionFailure()
+               << "fast path " << (sa ? "accepts" : "rejects") << ", simdjson "
+               << (sb ? "accepts" : "rejects: " + sb.error().message) << ": " << record;
+      }
+      if (sa && dump(a) != dump(b)) {
+        auto da = dump(a), db = dump(b);
+        std::string msg;
+        for (std::size_t i = 0; i < std::max(da.size(), db.size()); ++i) {
+          msg += "\n  " + (i < da.size() ? da[i] : "-") + "  |  " + (i < db.size() ? db[i] : "-");
+        }
+        return ::testing::AssertionFailure() << "different events for " << record << msg;
+      }
+    }
+    return ::testing::AssertionSuccess();
+  }
+};
+
+TEST(JsonDecoderTest, FastPathAgreesWithSimdjsonOnEdgeCases) {
+  BothPaths both;
+  const std::vector<std::string> records = {
+      R"({})", R"( { } )", R"({"a":"x"})", R"({ "a" : "x" , "b" : 1 })",
+      "{\"a\":\t\"x\",\r\n\"b\":2}",
+      R"({"a":"C:\\Windows\\System32\\cmd.exe","b":"\"q\" \/ \b\f\n\r\t"})",
+      R"({"a":"0123456789abcde\\0123456789abcdef\"0123456789abcdef\\\\"})",
+      R"({"a":"\u0041\u00e9\ud83d\ude00","b":"x"})", R"({"b":"\u0041","a":"\ud800"})",
+      R"({"a":"bad \x escape"})", R"({"a":"x","zzz":"bad \x escape in a skipped value"})",
+      R"({"a":"x","zzz":"\u12"})", R"({"a":1,"b":-0,"c":1.5e10,"d":-2E-3,"e":0.0})",
+      R"({"a":01})", R"({"a":1.})", R"({"a":-})", R"({"a":1e})", R"({"a":+1})", R"({"a":1x})",
+      R"({"a":true,"b":false,"c":null})", R"({"a":tru})", R"({"a":nulll})", R"({"a":True})",
+      R"({"a":"x",})", R"({"a" "x"})", R"({"a":"x" "b":1})", R"({"a":"x"}x)", R"({"a":"x"} {})",
+      R"({"a":"x")", R"({"a":"x)", R"({"a)", R"({)", R"()", R"([1,2])", R"("a")", R"(1)",
+      R"({"a":{"b":1}})", R"({"a":[1,"y"]})", R"({"Event":{"System":{"EventID":1}}})",
+      R"({"Event":"flat after all","a":"x"})", R"({"a":"x","Event":"later"})",
+      R"({"k\u0041y":"x","a":"y"})", R"({"a\"b":"x"})", R"({"a":"x","a":"y","a":3})",
+      "{\"a\":\"raw \x01 control\"}", "{\"a\":\"x\",\"zzz\":\"raw \x1f control\"}",
+      "{\"a\":\"caf\xc3\xa9\"}", "{\"a\":\"bad \xc3\x28 utf8\"}",
+      "{\"a\":\"x\",\"zzz\":\"bad \xff utf8 in a skipped value\"}",
+      "{\"a\":\"x\"}\xef\xbb\xbf", "\xef\xbb\xbf{\"a\":\"x\"}", "{\"\xc3\xa9\":\"x\"}",
+      std::string("{\"a\":\"x\0y\"}", 13),
+      // An escape hiding a non-ASCII or control byte in a skipped value (found by
+      // fuzz_json_decoder: the byte escaped UTF-8 validation).
+      "{\"a\":\"x\",\"zzz\":\"q\\\xa1\"}", "{\"a\":\"x\",\"zzz\":\"q\\\xc3\xa9\"}",
+      "{\"a\":\"x\",\"zzz\":\"q\\\x01\"}",
+      "{\"a\":\"" + std::string(100, 'z') + "\\\\" + std::string(31, 'y') + "\"}",
+  };
+  for (const auto& record : records) {
+    both.intern_keys(record);
+    EXPECT_TRUE(both.agree(record));
+  }
+  // A string ending, or an escape falling, at every position of a 16-byte block.
+  for (int n = 0; n < 40; ++n) {
+    for (const char* tail : {"", "\\\\", "\\\"", "\\n", "\\u0041", "\xc3\xa9"}) {
+      const std::string record = "{\"a\":\"" + std::string(n, 'v') + tail + "\",\"b\":\"" + tail +
+                                 std::string(n, 'w') + "\"}";
+      both.intern_keys(record);
+      EXPECT_TRUE(both.agree(record));
+    }
+  }
+}
+
+TEST(JsonDecoderTest, FastPathAgreesWithSimdjsonOnEverySharedSample) {
+  BothPaths both;
+  std::size_t records = 0;
+  const std::filesystem::path shared = std::filesystem::path(RASID_SHARED_DIR) / "data" / "samples";
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(shared)) {
+    if (!entry.is_regular_file()) continue;
+    const auto ext = entry.path().extension();
+    if (ext != ".jsonl" && ext != ".json" && ext != ".log" && ext != ".eve") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] != '{') continue;
+      both.intern_keys(line);
+      ++records;
+      EXPECT_TRUE(both.agree(line)) << entry.path();
+    }
+  }
+  EXPECT_GT(records, 8000u);
 }
 
 TEST(JsonDecoderTest, DottedNamesForNestedObjects) {
