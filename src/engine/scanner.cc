@@ -630,18 +630,24 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       // Raw values (the database is caseless), copied with memcpy into a buffer that only ever
       // grows (its size is its high-water mark, so it is not cleared or zero-filled per event):
       // std::string appends cost ~1k instructions per bench event, this about half.
-      const auto keywords = event.keywords();
-      std::size_t total = 0;
-      for (std::string_view k : keywords) total += k.size() + 1;
-      if (s.joined.size() < total) s.joined.resize(total);
-      char* out = s.joined.data();
-      for (std::string_view k : keywords) {
-        if (!k.empty()) std::memcpy(out, k.data(), k.size());
-        out[k.size()] = '\0';
-        out += k.size() + 1;
+      // The decoder's flat fast path lays the values out joined already (half of this scan's
+      // cost natively was the copy: 18 small memcpy calls per bench event).
+      std::string_view joined = event.joined_keywords();
+      if (joined.data() == nullptr) {
+        const auto keywords = event.keywords();
+        std::size_t total = 0;
+        for (std::string_view k : keywords) total += k.size() + 1;
+        if (s.joined.size() < total) s.joined.resize(total);
+        char* out = s.joined.data();
+        for (std::string_view k : keywords) {
+          if (!k.empty()) std::memcpy(out, k.data(), k.size());
+          out[k.size()] = '\0';
+          out += k.size() + 1;
+        }
+        joined = std::string_view(s.joined.data(), total);
       }
-      if (total > 0) {
-        hs_scan(database, s.joined.data(), static_cast<unsigned>(total), 0, s.hs.get(),
+      if (!joined.empty()) {
+        hs_scan(database, joined.data(), static_cast<unsigned>(joined.size()), 0, s.hs.get(),
                 on_keyword_atom, &s);
       }
     }

@@ -29,6 +29,7 @@ void Event::reset(const FieldTable& table) {
   touched_.clear();
   entries_.clear();
   keywords_.clear();
+  joined_keywords_ = {};
   folded_keywords_.clear();
   folded_count_ = 0;
   block_index_ = 0;

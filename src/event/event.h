@@ -120,6 +120,11 @@ class Event {
   // Every value of the event (strings and scalars as text), filled only when the table
   // asks for it (FieldTable::collect_all_values).
   [[nodiscard]] std::span<const std::string_view> keywords() const noexcept { return keywords_; }
+  // The same values laid out one after another, each followed by a NUL byte, when the decoder
+  // wrote them so (its flat fast path does: the keyword scan then needs no copy); a view with
+  // a null data pointer otherwise. Valid as long as the keywords.
+  [[nodiscard]] std::string_view joined_keywords() const noexcept { return joined_keywords_; }
+  void set_joined_keywords(std::string_view joined) noexcept { joined_keywords_ = joined; }
   // The same values folded (see folded()), in the same order. Folded on the first call
   // after the keywords changed (an event is owned by one thread; this is not thread-safe).
   [[nodiscard]] std::span<const std::string_view> folded_keywords() const;
@@ -141,6 +146,7 @@ class Event {
   std::vector<std::int32_t> tails_;  // last entry per field id
   std::vector<FieldId> touched_;     // ids set since reset, so reset is O(fields present)
   std::vector<std::string_view> keywords_;
+  std::string_view joined_keywords_;
   // Lazily folded copy of keywords_ (its first `folded_count_` entries are current).
   mutable std::vector<std::string_view> folded_keywords_;
   mutable std::size_t folded_count_ = 0;

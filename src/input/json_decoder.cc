@@ -218,6 +218,8 @@ class EventSink {
   }
   [[nodiscard]] FieldId lookup(std::string_view name) { return cache_.find(table_, name); }
   [[nodiscard]] bool wants(FieldId id) const { return all_ || id != event::kNoField; }
+  [[nodiscard]] bool collects_keywords() const { return all_; }
+  void joined_keywords(std::string_view joined) { event_.set_joined_keywords(joined); }
   // `text` must live until the next decode.
   void add(std::string_view /*name*/, FieldId id, ValueKind kind, std::string_view text) {
     if (id != event::kNoField) event_.add(id, event::Value{kind, text});
@@ -563,10 +565,17 @@ struct JsonDecoder::Impl {
   bool decode_flat_fast(std::string_view text, Sink& sink) {
     const char* p = text.data();
     const char* const end = p + text.size();
-    // Decoded strings are never longer than their text; copy_string stores 16 bytes a step.
+    // Decoded values (with their NUL bytes) are never longer than their text: each is
+    // followed in the text by at least one byte (a quote, ',' or '}'); copy_string stores 16
+    // bytes a step.
     if (unescaped.size() < text.size() + 64) unescaped.resize(text.size() + 64);
     std::size_t used = 0;
     bool non_ascii = false;
+    // Collecting keywords (every non-null value is wanted): the values are laid out in
+    // `unescaped` in document order, each followed by a NUL byte, which is the keyword scan's
+    // joined buffer (Event::joined_keywords) with no copy; numbers and booleans are copied
+    // there too. Nothing else is written there then.
+    const bool joined = sink.collects_keywords();
     while (p < end && is_space(*p)) ++p;
     if (p == end || *p != '{') return false;
     ++p;
@@ -599,9 +608,10 @@ struct JsonDecoder::Impl {
             char* value_end = value;
             p = copy_string(p, end, value_end, non_ascii);
             if (p == nullptr) return false;
-            used += static_cast<std::size_t>(value_end - value);
-            sink.add(key, id, ValueKind::kString,
-                     std::string_view(value, static_cast<std::size_t>(value_end - value)));
+            const auto length = static_cast<std::size_t>(value_end - value);
+            used += length;
+            if (joined) unescaped[used++] = '\0';
+            sink.add(key, id, ValueKind::kString, std::string_view(value, length));
           } else {
             // Skipped: only its end is found (an escape hides the byte after it).
             for (;;) {
@@ -626,13 +636,13 @@ struct JsonDecoder::Impl {
           const std::string_view token(token_begin, static_cast<std::size_t>(p - token_begin));
           ValueKind kind = ValueKind::kInt;
           if (!classify_number(token, kind)) return false;
-          if (wanted) sink.add(key, id, kind, token);
+          if (wanted) sink.add(key, id, kind, joined ? join(token, used) : token);
         } else if (c == 't' && end - p >= 4 && std::memcmp(p, "true", 4) == 0) {
           p += 4;
-          if (wanted) sink.add(key, id, ValueKind::kBool, "true");
+          if (wanted) sink.add(key, id, ValueKind::kBool, joined ? join("true", used) : "true");
         } else if (c == 'f' && end - p >= 5 && std::memcmp(p, "false", 5) == 0) {
           p += 5;
-          if (wanted) sink.add(key, id, ValueKind::kBool, "false");
+          if (wanted) sink.add(key, id, ValueKind::kBool, joined ? join("false", used) : "false");
         } else if (c == 'n' && end - p >= 4 && std::memcmp(p, "null", 4) == 0) {
           p += 4;
           if (wanted) sink.add(key, id, ValueKind::kNull, {});
@@ -652,7 +662,18 @@ struct JsonDecoder::Impl {
     }
     while (p < end && is_space(*p)) ++p;
     if (p != end) return false;  // trailing content
-    return !non_ascii || simdjson::validate_utf8(text.data(), text.size());
+    if (non_ascii && !simdjson::validate_utf8(text.data(), text.size())) return false;
+    if (joined) sink.joined_keywords(std::string_view(unescaped.data(), used));
+    return true;
+  }
+
+  // Appends `text` and a NUL byte to `unescaped` at `used`; returns the copy.
+  std::string_view join(std::string_view text, std::size_t& used) noexcept {
+    char* const at = unescaped.data() + used;
+    std::memcpy(at, text.data(), text.size());
+    at[text.size()] = '\0';
+    used += text.size() + 1;
+    return {at, text.size()};
   }
 
   // -------------------------------------------------------------------- nested form

@@ -75,6 +75,7 @@ struct BothPaths {
   JsonDecoder fast, simdjson_only;
   Event a, b;
   std::string storage;
+  std::size_t joined = 0;  // records whose joined keywords were checked
   BothPaths() {
     simdjson_only.use_fast_path(false);
     all.set_collect_all_values(true);
@@ -111,6 +112,15 @@ struct BothPaths {
         return ::testing::AssertionFailure()
                << "fast path " << (sa ? "accepts" : "rejects") << ", simdjson "
                << (sb ? "accepts" : "rejects: " + sb.error().message) << ": " << record;
+      }
+      // The joined keyword values the fast path lays out: exactly the keywords, each + NUL.
+      if (sa && a.joined_keywords().data() != nullptr) {
+        std::string expected;
+        for (auto k : a.keywords()) expected.append(k).push_back('\0');
+        if (a.joined_keywords() != expected || !table->collect_all_values()) {
+          return ::testing::AssertionFailure() << "joined keywords differ for " << record;
+        }
+        ++joined;
       }
       if (sa && dump(a) != dump(b)) {
         auto da = dump(a), db = dump(b);
@@ -157,6 +167,7 @@ TEST(JsonDecoderTest, FastPathAgreesWithSimdjsonOnEdgeCases) {
     both.intern_keys(record);
     EXPECT_TRUE(both.agree(record));
   }
+  EXPECT_GT(both.joined, 10u);
   // A string ending, or an escape falling, at every position of a 16-byte block.
   for (int n = 0; n < 40; ++n) {
     for (const char* tail : {"", "\\\\", "\\\"", "\\n", "\\u0041", "\xc3\xa9"}) {
@@ -186,6 +197,7 @@ TEST(JsonDecoderTest, FastPathAgreesWithSimdjsonOnEverySharedSample) {
     }
   }
   EXPECT_GT(records, 8000u);
+  EXPECT_GT(both.joined, 8000u);
 }
 
 TEST(JsonDecoderTest, DottedNamesForNestedObjects) {
