@@ -3,7 +3,8 @@
 // Each line of the input is one record, decoded by a decoder with the fast path and by one
 // without, against two field tables (every key the fuzzer is likely to invent, with keyword
 // collection; a few keys without). Both must agree: the same success or failure, and on
-// success the same values (field, kind, text, in order) and keywords. The fast path refuses
+// success the same values (field, kind, text, in order) and keywords (and the fast path's
+// joined keyword buffer holds exactly those keywords). The fast path refuses
 // what it does not handle (the decoder then uses simdjson), so it may never accept a record
 // simdjson rejects, nor read one differently. Any disagreement traps.
 
@@ -78,6 +79,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const bool ok_simdjson = simdjson_only.decode(record, b).has_value();
       if (ok_fast != ok_simdjson) __builtin_trap();
       if (ok_fast && dump(a) != dump(b)) __builtin_trap();
+      // The keyword values the fast path lays out joined: exactly the keywords, each + NUL.
+      if (ok_fast && a.joined_keywords().data() != nullptr) {
+        std::string expected;
+        for (auto k : a.keywords()) expected.append(k).push_back('\0');
+        if (a.joined_keywords() != expected) __builtin_trap();
+      }
     }
     start = end + 1;
   }
