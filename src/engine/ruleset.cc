@@ -481,6 +481,9 @@ Result<std::shared_ptr<const Ruleset>> RulesetBuilder::build(Diagnostics& diags)
       compiled.channel_group.emplace(channel, group);
       for (std::uint32_t v : compiled.by_channel[channel]) compiled.variant_groups[v].push_back(group);
     }
+    for (const auto& [channel, group] : compiled.channel_group) {
+      compiled.channel_group_index.add(channel, group);
+    }
     auto prefilter = detail::Prefilter::build(std::move(atoms), triggers, fields.size(),
                                               compiled.variant_groups, channels.size());
     if (!prefilter) return fail(prefilter.error());

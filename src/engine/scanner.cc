@@ -560,19 +560,11 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
   // value.
   const bool filtering = s.filtering;
   // The event's channel: its dispatch group, and which keyword atoms to look for.
-  const std::string* channel_key = nullptr;
-  if (const event::Value* channel = event.first(compiled.channel_field);
-      channel != nullptr && !channel->is_null()) {
-    s.channel.assign(event.folded(*channel));
-    channel_key = &s.channel;
-  }
-  constexpr std::uint32_t kNoGroup = 0xffffffffu;
+  const event::Value* channel = event.first(compiled.channel_field);
+  if (channel != nullptr && channel->is_null()) channel = nullptr;
+  constexpr std::uint32_t kNoGroup = detail::kNoAtom;  // what channel_group_index finds for none
   std::uint32_t group = kNoGroup;
-  if (filtering && channel_key != nullptr) {
-    if (auto it = compiled.channel_group.find(*channel_key); it != compiled.channel_group.end()) {
-      group = it->second;
-    }
-  }
+  if (filtering && channel != nullptr) group = compiled.channel_group_index.find(channel->text);
   if (filtering) {
     for (std::uint32_t v : s.touched) s.triggered[v] = 0;
     s.touched.clear();
@@ -695,8 +687,9 @@ void Scanner::scan(const event::Event& event, std::vector<RuleIndex>& matches) n
       if (detail::evaluate_variant(variant, event, s.cache, nullptr)) s.found.push_back(variant.rule);
     };
     for (std::uint32_t v : compiled.always) evaluate(v);
-    if (channel_key != nullptr) {
-      if (auto it = compiled.by_channel.find(*channel_key); it != compiled.by_channel.end()) {
+    if (channel != nullptr) {
+      s.channel.assign(event.folded(*channel));
+      if (auto it = compiled.by_channel.find(s.channel); it != compiled.by_channel.end()) {
         for (std::uint32_t v : it->second) evaluate(v);
       }
     }

@@ -147,6 +147,9 @@ struct CompiledRules {
   // set are listed per channel group (and `always_unfiltered`), the triggered ones are checked
   // against their channel groups; no list of all variants of a channel is walked per event.
   std::unordered_map<std::string, std::uint32_t> channel_group;  // folded channel -> group
+  // The same, looked up with the raw Channel value (no folded copy, no std::hash: ~1% of a
+  // hunt natively); views into channel_group's keys, the group ids in place of atoms.
+  ExactAtoms channel_group_index;
   std::vector<std::vector<std::uint32_t>> group_unfiltered;      // group -> variants
   std::vector<std::uint32_t> always_unfiltered;
   std::vector<std::vector<std::uint32_t>> variant_groups;  // variant -> groups; empty = any
