@@ -38,19 +38,6 @@ void Event::reset(const FieldTable& table) {
   source = {};
 }
 
-void Event::add(FieldId id, Value value) {
-  RASID_ASSERT(id < heads_.size());
-  auto index = static_cast<std::int32_t>(entries_.size());
-  entries_.push_back(Entry{id, -1, value});
-  if (heads_[id] < 0) {
-    heads_[id] = index;
-    touched_.push_back(id);
-  } else {
-    entries_[static_cast<std::size_t>(tails_[id])].next = index;
-  }
-  tails_[id] = index;
-}
-
 std::size_t Event::count(FieldId id) const noexcept {
   std::size_t n = 0;
   any_of(id, [&n](const Value&) {
