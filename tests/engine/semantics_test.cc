@@ -151,6 +151,22 @@ TEST(SemanticsTest, KeywordsMatchAnywhereInAnyValue) {
   expect_silent("keywords: ['event::clear']\ncondition: keywords", R"({"Data": "nothing"})");
 }
 
+// Keyword values written with escapes in the JSON record: read by the decoder's flat fast path
+// (simple escapes, joined for the keyword scan) or by On-Demand (\u).
+TEST(SemanticsTest, KeywordsMatchValuesWrittenWithEscapes) {
+  expect_fires("keywords: ['\\mimilib.dll']\ncondition: keywords", R"({"Data": "C:\\Windows\\mimilib.dll"})");
+  expect_fires("keywords: ['say \"hi\"']\ncondition: keywords", R"({"Data": "they say \"hi\" loudly"})");
+  expect_fires("keywords: [\"a\\tb\"]\ncondition: keywords", R"({"Data": "x a\tb y"})");
+  expect_fires("keywords: ['mimikatz']\ncondition: keywords", R"({"Data": "\u006dimikatz"})");
+  expect_fires("keywords: ['c:/temp/x']\ncondition: keywords", R"({"Data": "C:\/temp\/x"})");
+  expect_fires("keywords: ['\\users\\evil']\ncondition: keywords", R"({"Data": "C:\\users\\evil"})");
+  expect_fires("keywords: ['4624']\ncondition: keywords", R"({"EventID": 4624})");
+  expect_fires("keywords: ['true']\ncondition: keywords", R"({"Flag": true})");
+  expect_silent("keywords: ['\\mimilib.dll']\ncondition: keywords", R"({"Data": "C:\\Windows\\mimilib.dl"})");
+  expect_silent("keywords: ['mimikatz']\ncondition: keywords", R"({"mimikatz": "a key is no value"})");
+  expect_silent("keywords: ['null']\ncondition: keywords", R"({"Data": null})");
+}
+
 TEST(SemanticsTest, KeywordAllModifierNeedsEveryKeyword) {
   expect_fires("kw:\n  '|all': ['OabVirtualDirectory', ' -ExternalUrl ']\ncondition: kw", R"({"Payload": "Set-OabVirtualDirectory -ExternalUrl http://x"})");
   expect_silent("kw:\n  '|all': ['OabVirtualDirectory', ' -ExternalUrl ']\ncondition: kw", R"({"Payload": "Set-OabVirtualDirectory"})");
