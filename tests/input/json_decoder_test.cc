@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "input/record_reader.h"
+
 namespace rasid::input {
 namespace {
 
@@ -198,6 +200,32 @@ TEST(JsonDecoderTest, FastPathAgreesWithSimdjsonOnEverySharedSample) {
   }
   EXPECT_GT(records, 8000u);
   EXPECT_GT(both.joined, 8000u);
+}
+
+// The EVTX reader renders records as flat JSON, which the fast path reads too.
+TEST(JsonDecoderTest, FastPathAgreesWithSimdjsonOnEveryRenderedEvtxRecord) {
+  BothPaths both;
+  std::size_t records = 0;
+  const std::filesystem::path shared = std::filesystem::path(RASID_SHARED_DIR) / "data" / "samples";
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(shared)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".evtx") continue;
+    auto reader = RecordReader::open(entry.path());
+    ASSERT_TRUE(reader) << reader.error().to_string();
+    RecordBatch batch;
+    for (;;) {
+      auto more = (*reader)->next_batch(batch, 1 << 20);
+      ASSERT_TRUE(more) << more.error().to_string();
+      if (!*more) break;
+      for (const auto& record : batch.records) {
+        const std::string text(record.text);
+        both.intern_keys(text);
+        ++records;
+        EXPECT_TRUE(both.agree(text)) << entry.path();
+      }
+    }
+  }
+  EXPECT_GT(records, 8000u);
+  EXPECT_GT(both.joined, records / 2);  // most rendered records take the fast path
 }
 
 TEST(JsonDecoderTest, DottedNamesForNestedObjects) {
