@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include "base/assert.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
