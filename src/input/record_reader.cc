@@ -793,12 +793,14 @@ const bool kHaveAvx2 = [] {
 #endif
 }  // namespace
 
-std::uint64_t count_newlines(std::string_view text) noexcept {
+std::uint64_t count_newlines(std::string_view text, bool allow_avx2) noexcept {
   std::uint64_t count = 0;
   const char* p = text.data();
   const char* end = p + text.size();
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (kHaveAvx2) count += count_newlines_avx2(p, end);  // leaves fewer than 128 bytes
+  if (allow_avx2 && kHaveAvx2) count += count_newlines_avx2(p, end);  // leaves < 128 bytes
+#else
+  (void)allow_avx2;
 #endif
   const __m128i nl = _mm_set1_epi8('\n');
   const __m128i zero = _mm_setzero_si128();

@@ -362,11 +362,14 @@ TEST(RecordReaderTest, CountNewlinesMatchesAByteCount) {
       x = x * 1103515245u + 12345u;
       text.push_back((x >> 16) % 4 == 0 ? '\n' : static_cast<char>('a' + (x >> 20) % 26));
     }
-    EXPECT_EQ(detail::count_newlines(text),
-              static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')))
-        << size;
-    std::string all(size, '\n');  // every byte: the per-byte counters must not overflow
-    EXPECT_EQ(detail::count_newlines(all), size);
+    // Both paths: AVX2 (when this CPU has it) and SSE2 alone.
+    for (bool avx2 : {true, false}) {
+      EXPECT_EQ(detail::count_newlines(text, avx2),
+                static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')))
+          << size << (avx2 ? " AVX2" : " SSE2");
+      std::string all(size, '\n');  // every byte: the per-byte counters must not overflow
+      EXPECT_EQ(detail::count_newlines(all, avx2), size) << (avx2 ? " AVX2" : " SSE2");
+    }
   }
 }
 

@@ -28,6 +28,9 @@ bool contains(std::string_view hay, std::string_view needle, bool cased) noexcep
 // Position of the first occurrence of the `m` bytes at `k` in the `n` bytes at `h`, or npos.
 // `m` >= 1.
 std::size_t find_bytes(const char* h, std::size_t n, const char* k, std::size_t m) noexcept;
+// The same without the AVX2 blocks (for the tests: on a CPU with AVX2, find_bytes never runs
+// its SSE2 blocks for 32 positions or more).
+std::size_t find_bytes_sse2(const char* h, std::size_t n, const char* k, std::size_t m) noexcept;
 // Position of the first occurrence of `needle` in `hay` at or after `from`, or npos.
 std::size_t find(std::string_view hay, std::string_view needle, std::size_t from,
                  bool cased) noexcept;
