@@ -43,14 +43,17 @@ struct Expected {
   std::uint64_t events = 0;
 };
 
-// Lines of every kind: CRLF, blank lines, malformed records, matches, a long line, and a last
-// line without newline (a match, so its line number is checked too).
+// Lines of every kind: CRLF, blank lines, malformed records, matches (of three shapes), a long
+// line, and a last line without newline (a match, so its line number is checked too).
 Expected make_file(int count) {
   Expected e;
   std::uint64_t line = 1;
   for (int i = 0; i < count; ++i, ++line) {
     std::string cmd = i % 97 == 5 ? "run evil.exe" : "notepad.exe " + std::to_string(i);
-    std::string rec = "{\"Channel\":\"Security\",\"EventID\":4688,\"CommandLine\":\"" + cmd + "\"}";
+    // Three event ids, interleaved: records of different shapes are scanned grouped by shape
+    // (hunt.cc, shape_key), and their alerts must still come out in line order.
+    std::string rec = "{\"Channel\":\"Security\",\"EventID\":" + std::to_string(4688 + i % 3) +
+                      ",\"CommandLine\":\"" + cmd + "\"}";
     if (i % 101 == 7) {
       e.text += "{\"Channel\": \"Security\", \"CommandLine\": \"broken\n";
       e.bad_lines.push_back(line);
