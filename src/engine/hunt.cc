@@ -153,10 +153,18 @@ void scan_batch(const Work& work, Scanner& scanner, input::JsonDecoder& decoder,
 
 }  // namespace
 
+std::size_t default_batch_bytes(unsigned threads) noexcept {
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  const std::size_t alive = 5 * std::size_t{std::max(1u, threads)} + 3;
+  return std::clamp<std::size_t>(64 * kMiB / alive, kMiB, 4 * kMiB);
+}
+
 HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& options,
                    const HuntCallbacks& callbacks) {
   unsigned threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t batch_bytes =
+      options.batch_bytes != 0 ? options.batch_bytes : default_batch_bytes(threads);
   HuntStats stats;
   stats.inputs = options.inputs.size();
   std::uint64_t total_size = 0;
@@ -197,7 +205,7 @@ HuntStats run_hunt(std::shared_ptr<const Ruleset> ruleset, const HuntOptions& op
           }
         }
         work.batch.input = i;
-        auto more = reader_ptr->next_batch(work.batch, options.batch_bytes);
+        auto more = reader_ptr->next_batch(work.batch, batch_bytes);
         if (!more) {
           std::lock_guard lock(issues_mutex);
           reader_issues.push_back({i, 0, more.error().message});

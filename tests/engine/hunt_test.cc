@@ -106,6 +106,22 @@ TEST(HuntTest, LinesOfAlertsAndProblemsSurviveDeferredFraming) {
   std::filesystem::remove(path);
 }
 
+// Automatic batches: 4 MiB for few threads, smaller as threads grow (the batches alive at once,
+// about 5 per thread and 3 more, stay near 64 MiB), never below 1 MiB.
+TEST(HuntTest, AutomaticBatchSizeBoundsTheMemoryInFlight) {
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  EXPECT_EQ(default_batch_bytes(0), 4 * kMiB);  // 0 threads: treated as 1
+  EXPECT_EQ(default_batch_bytes(1), 4 * kMiB);
+  EXPECT_EQ(default_batch_bytes(2), 4 * kMiB);
+  EXPECT_EQ(default_batch_bytes(4), 64 * kMiB / 23);
+  EXPECT_EQ(default_batch_bytes(8), 64 * kMiB / 43);
+  EXPECT_EQ(default_batch_bytes(16), kMiB);
+  EXPECT_EQ(default_batch_bytes(256), kMiB);
+  for (unsigned t = 1; t <= 12; ++t) {
+    EXPECT_LE(default_batch_bytes(t) * (5 * t + 3), 64 * kMiB) << t;
+  }
+}
+
 // The event time is parsed only when something needs it (a hit, the time range): hits still
 // carry it, and the range still drops the events outside it.
 TEST(HuntTest, HitsCarryTheEventTimeAndTheRangeFilters) {
