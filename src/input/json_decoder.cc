@@ -457,8 +457,8 @@ struct JsonDecoder::Impl {
   // Suricata's top level): read them in one pass over the text instead of through On-Demand,
   // whose generic iteration (and a copy of every string through its string buffer) costs
   // more than simdjson's stage 1 itself. Strings that are read are copied into `unescaped`
-  // (escapes resolved on the way), numbers stay views into the record; the values nobody
-  // reads are only skipped. Anything else (nested values, \u escapes in
+  // (escapes resolved on the way), numbers stay views into the record (copied too when
+  // keywords are collected: see `joined` below); the values nobody reads are only skipped. Anything else (nested values, \u escapes in
   // a value that is read, escaped keys, an "Event" first key, malformed or unusual text)
   // makes it return false having concluded nothing, and the caller decodes the record with
   // simdjson, which also words the errors. What it accepts is valid JSON that simdjson
@@ -471,16 +471,21 @@ struct JsonDecoder::Impl {
   // The first '"', '\\' or control byte at or after `p` inside the string (or `end`): 16 bytes
   // a step with SSE2; sets `non_ascii` if a byte >= 0x80 comes before it. Reads up to 15
   // bytes past `end`: records are padded.
+#if defined(__SSE2__)
+  // Bit i set where byte i of `x` ends a run of plain string bytes: '"', '\\' or a control
+  // byte (<= 0x1f).
+  static unsigned string_stops(__m128i x) noexcept {
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+        _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x))));
+  }
+#endif
+
   static const char* string_stop(const char* p, const char* end, bool& non_ascii) noexcept {
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i control = _mm_set1_epi8(0x1f);
     while (p < end) {
       const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const auto stop = static_cast<unsigned>(_mm_movemask_epi8(
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
-                       _mm_cmpeq_epi8(_mm_min_epu8(x, control), x))));
+      const unsigned stop = string_stops(x);
       const auto high = static_cast<unsigned>(_mm_movemask_epi8(x));
       if (stop != 0) {
         const unsigned k = static_cast<unsigned>(__builtin_ctz(stop));
@@ -515,9 +520,7 @@ struct JsonDecoder::Impl {
 #if defined(__SSE2__)
       const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o), x);
-      const auto stop = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-          _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x))));
+      const unsigned stop = string_stops(x);
       const auto high = static_cast<unsigned>(_mm_movemask_epi8(x));
       if (stop == 0) {
         non_ascii = non_ascii || high != 0;
